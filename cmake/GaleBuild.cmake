@@ -1,0 +1,40 @@
+# Compiler settings shared by every target of the project.
+
+# Warnings as errors, for project code only (system headers stay quiet).
+add_library(gale_warnings INTERFACE)
+target_compile_options(gale_warnings INTERFACE
+  -Wall -Wextra -Wpedantic -Werror -Wshadow -Wnon-virtual-dtor -Woverloaded-virtual
+  -Wcast-align -Wimplicit-fallthrough -Wmissing-declarations)
+
+if(GALE_SANITIZE)
+  set(GALE_SANITIZER_FLAGS -fsanitize=address,undefined -fno-sanitize-recover=undefined
+      -fno-omit-frame-pointer)
+  add_compile_options(${GALE_SANITIZER_FLAGS})
+  add_link_options(${GALE_SANITIZER_FLAGS})
+  list(JOIN GALE_SANITIZER_FLAGS " " GALE_SANITIZER_FLAGS)  # one string, for tools that take flags
+endif()
+
+set(GALE_INCLUDE_ROOT ${CMAKE_BINARY_DIR}/include)
+file(MAKE_DIRECTORY ${GALE_INCLUDE_ROOT}/gale)
+
+# gale_header_root(<name> <dir>): headers of <dir> become <gale/<name>/...>.
+function(gale_header_root name dir)
+  set(link ${GALE_INCLUDE_ROOT}/gale/${name})
+  if(NOT EXISTS ${link})
+    file(CREATE_LINK ${CMAKE_CURRENT_SOURCE_DIR}/${dir} ${link} SYMBOLIC)
+  endif()
+  set_property(GLOBAL APPEND PROPERTY GALE_HEADER_ROOTS "${name}=${dir}")
+endfunction()
+
+# gale_layer(<target> SOURCES ...): one library per layer, exported as gale::<name>.
+function(gale_layer target)
+  cmake_parse_arguments(ARG "" "" "SOURCES" ${ARGN})
+  add_library(${target} STATIC ${ARG_SOURCES})
+  string(REPLACE "gale_" "" short ${target})
+  add_library(gale::${short} ALIAS ${target})
+  set_target_properties(${target} PROPERTIES EXPORT_NAME ${short} POSITION_INDEPENDENT_CODE ON)
+  target_include_directories(${target} PUBLIC
+    $<BUILD_INTERFACE:${GALE_INCLUDE_ROOT}> $<INSTALL_INTERFACE:include>)
+  target_link_libraries(${target} PRIVATE $<BUILD_INTERFACE:gale_warnings>)
+  set_property(GLOBAL APPEND PROPERTY GALE_LAYERS ${target})
+endfunction()

@@ -1,0 +1,228 @@
+#include "gale/loop/io_loop.hpp"
+
+#include <asio/executor_work_guard.hpp>
+#include <asio/io_context.hpp>
+#include <asio/post.hpp>
+
+#include <atomic>
+#include <memory>
+
+#include "gale/loop/detail/run_guarded.hpp"
+#include "gale/loop/detail/step_tracking.hpp"
+#include "gale/loop/detail/timer_queue.hpp"
+#include "gale/loop/detail/watchdog.hpp"
+#include "gale/loop/log.hpp"
+
+namespace gale {
+namespace {
+
+thread_local IOLoop* t_current = nullptr;
+
+// The handler that resumes a coroutine on the loop. If the loop is destroyed before it runs, the
+// coroutine is destroyed with it instead of leaking.
+class Resume {
+ public:
+  explicit Resume(std::coroutine_handle<> handle) noexcept : handle_(handle) {}
+  Resume(Resume&& other) noexcept : handle_(std::exchange(other.handle_, {})) {}
+  Resume& operator=(Resume&&) = delete;
+  ~Resume() {
+    if (handle_) handle_.destroy();
+  }
+  void operator()() { std::exchange(handle_, {}).resume(); }
+
+ private:
+  std::coroutine_handle<> handle_;
+};
+thread_local std::unique_ptr<IOLoop> t_owned;  // the loop current() created for this thread
+
+}  // namespace
+
+struct IOLoop::Impl {
+  // Concurrency hint 1: one thread runs the context, so posts from that thread skip the lock.
+  asio::io_context context{1};
+  asio::executor_work_guard<asio::io_context::executor_type> work{context.get_executor()};
+  detail::TimerQueue timers{context};
+  detail::StepCounter steps;
+  std::atomic<bool> stop_requested{false};
+  bool running = false;
+  Clock::duration blocking_threshold{};
+  std::unique_ptr<detail::Watchdog> watchdog;
+  std::unique_ptr<Executor> executor;
+
+  void start_watchdog() {
+    watchdog.reset();
+    if (running && blocking_threshold > Clock::duration::zero()) {
+      watchdog = std::make_unique<detail::Watchdog>(steps, pthread_self(), blocking_threshold);
+    }
+  }
+};
+
+IOLoop::IOLoop() : impl_(std::make_unique<Impl>()) {
+  if (t_current == nullptr) t_current = this;
+}
+
+IOLoop::~IOLoop() {
+  IOLoop* previous = std::exchange(t_current, this);  // pending work is torn down against this loop
+  closing_ = true;
+  impl_->watchdog.reset();
+  if (impl_->executor) impl_->executor->shutdown();
+  impl_->timers.clear();
+  impl_->work.reset();
+  impl_.reset();  // destroys the io_context and the handlers still queued on it
+  t_current = previous == this ? nullptr : previous;
+}
+
+IOLoop& IOLoop::current() {
+  if (t_current == nullptr) {
+    if (!t_owned) t_owned = std::make_unique<IOLoop>();
+    t_current = t_owned.get();
+  }
+  return *t_current;
+}
+
+IOLoop* IOLoop::current_or_null() noexcept {
+  return t_current;
+}
+
+void IOLoop::make_current() noexcept {
+  t_current = this;
+}
+
+void IOLoop::start() {
+  if (impl_->running)
+    throw Error(ErrorKind::internal, "IOLoop::start: the loop is already running");
+  impl_->context.restart();
+  if (impl_->stop_requested.exchange(false)) return;
+  IOLoop* previous = std::exchange(t_current, this);
+  detail::StepCounter* previous_counter = std::exchange(detail::t_step_counter, &impl_->steps);
+  impl_->running = true;
+  impl_->start_watchdog();
+  for (;;) {
+    try {
+      impl_->context.run();
+      break;
+    } catch (...) {  // a raw asio handler threw: log it and keep serving, as Tornado does
+      log::error("gale.loop", "exception in an I/O handler: {}",
+                 describe(std::current_exception()));
+    }
+  }
+  impl_->watchdog.reset();
+  impl_->running = false;
+  impl_->stop_requested.store(false);
+  detail::t_step_counter = previous_counter;
+  t_current = previous;
+}
+
+void IOLoop::stop() noexcept {
+  impl_->stop_requested.store(true);
+  impl_->context.stop();
+}
+
+bool IOLoop::running() const noexcept {
+  return impl_->running;
+}
+
+bool IOLoop::closing() const noexcept {
+  return closing_;
+}
+
+void IOLoop::add_callback(Callback fn) {
+  asio::post(impl_->context,
+             [fn = std::move(fn)]() mutable { detail::run_guarded(fn, "callback"); });
+}
+
+TimeoutHandle IOLoop::call_later(Clock::duration delay, Callback fn) {
+  return call_at(Clock::now() + delay, std::move(fn));
+}
+
+TimeoutHandle IOLoop::call_at(Clock::time_point when, Callback fn) {
+  return TimeoutHandle(impl_->timers.schedule(when, std::move(fn)));
+}
+
+std::size_t IOLoop::pending_timers() const noexcept {
+  return impl_->timers.size();
+}
+
+Executor& IOLoop::executor() {
+  if (!impl_->executor) impl_->executor = std::make_unique<Executor>();
+  return *impl_->executor;
+}
+
+void IOLoop::configure_executor(Executor::Options options) {
+  if (impl_->executor) impl_->executor->shutdown();
+  impl_->executor = std::make_unique<Executor>(options);
+}
+
+void IOLoop::set_blocking_log_threshold(Clock::duration threshold) {
+  impl_->blocking_threshold = threshold;
+  impl_->start_watchdog();
+}
+
+asio::io_context& IOLoop::context() noexcept {
+  return impl_->context;
+}
+
+TimeoutHandle::TimeoutHandle(const TimeoutHandle& other) noexcept : entry_(other.entry_) {
+  if (entry_ != nullptr) entry_->add_ref();
+}
+
+TimeoutHandle::~TimeoutHandle() {
+  if (entry_ != nullptr) entry_->release();
+}
+
+void TimeoutHandle::cancel() noexcept {
+  if (entry_ != nullptr && entry_->queue != nullptr) entry_->queue->cancel(entry_);
+}
+
+bool TimeoutHandle::pending() const noexcept {
+  return entry_ != nullptr && entry_->queue != nullptr;
+}
+
+namespace detail {
+
+void schedule_resume(std::coroutine_handle<> handle) noexcept {
+  IOLoop* loop = t_current;
+  if (loop == nullptr) {
+    handle.resume();  // no loop on this thread: nothing to schedule on
+  } else if (loop->closing()) {
+    handle.destroy();  // the loop is going away: the coroutine will never run again
+  } else {
+    asio::post(loop->context(), Resume(handle));
+  }
+}
+
+void schedule_callback(Callback callback) noexcept {
+  IOLoop* loop = t_current;
+  if (loop == nullptr) {
+    run_guarded(callback, "done callback");
+  } else if (!loop->closing()) {
+    loop->add_callback(std::move(callback));
+  }
+}
+
+void log_unobserved(const std::exception_ptr& error) noexcept {
+  try {
+    log::error("gale.loop", "Future exception was never retrieved: {}", describe(error));
+  } catch (...) {
+  }
+}
+
+void throw_pending_result() {
+  throw Error(ErrorKind::internal, "the Future is not done yet: co_await it first");
+}
+
+void throw_already_resolved() {
+  throw Error(ErrorKind::internal, "the Promise was already resolved");
+}
+
+void throw_invalid_future() {
+  throw Error(ErrorKind::internal, "empty Future (default-constructed or moved from)");
+}
+
+std::exception_ptr abandoned_error() {
+  return std::make_exception_ptr(
+      Error(ErrorKind::internal, "the operation was abandoned before it produced a result"));
+}
+
+}  // namespace detail
+}  // namespace gale
