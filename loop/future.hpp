@@ -31,6 +31,8 @@
 #include <exception>
 #include <memory>
 #include <new>
+#include <optional>
+#include <tuple>
 #include <type_traits>
 #include <utility>
 #include <vector>
@@ -68,6 +70,19 @@ std::exception_ptr abandoned_error();
 
 template <class T>
 using Stored = std::conditional_t<std::is_void_v<T>, Unit, T>;
+
+// Whether a copy of T really compiles: std::is_copy_constructible says yes for containers of
+// move-only types, whose copy constructor then fails to instantiate.
+template <class T>
+struct is_copyable : std::is_copy_constructible<T> {};
+template <class T, class A>
+struct is_copyable<std::vector<T, A>> : is_copyable<T> {};
+template <class T>
+struct is_copyable<std::optional<T>> : is_copyable<T> {};
+template <class A, class B>
+struct is_copyable<std::pair<A, B>> : std::conjunction<is_copyable<A>, is_copyable<B>> {};
+template <class... T>
+struct is_copyable<std::tuple<T...>> : std::conjunction<is_copyable<T>...> {};
 
 // What every FutureState shares: reference counts, status, error, and who waits for it.
 class StateBase {
@@ -161,7 +176,7 @@ class FutureState final : public StateBase {
   // The value for `co_await std::move(future)`: moved out when no other Future shares this state.
   Stored<T> take_value() {
     if (auto& e = error_for_observer()) std::rethrow_exception(e);
-    if constexpr (std::is_copy_constructible_v<Stored<T>>) {
+    if constexpr (is_copyable<Stored<T>>::value) {
       if (!sole_future()) return value_;
     }
     return std::move(value_);
