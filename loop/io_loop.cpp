@@ -6,6 +6,7 @@
 
 #include <atomic>
 #include <memory>
+#include <vector>
 
 #include "gale/loop/detail/run_guarded.hpp"
 #include "gale/loop/detail/step_tracking.hpp"
@@ -33,7 +34,14 @@ class Resume {
  private:
   std::coroutine_handle<> handle_;
 };
-thread_local std::unique_ptr<IOLoop> t_owned;  // the loop current() created for this thread
+// The loops alive on this thread (oldest first) and the one current() made; one object, so that the
+// made loop goes away while the list it must leave still exists.
+struct ThreadLoops {
+  std::vector<IOLoop*> alive;
+  std::unique_ptr<IOLoop> owned;
+  ~ThreadLoops() { owned.reset(); }
+};
+thread_local ThreadLoops t_loops;
 
 }  // namespace
 
@@ -58,7 +66,8 @@ struct IOLoop::Impl {
 };
 
 IOLoop::IOLoop() : impl_(std::make_unique<Impl>()) {
-  if (t_current == nullptr) t_current = this;
+  t_loops.alive.push_back(this);
+  t_current = this;
 }
 
 IOLoop::~IOLoop() {
@@ -69,13 +78,18 @@ IOLoop::~IOLoop() {
   impl_->timers.clear();
   impl_->work.reset();
   impl_.reset();  // destroys the io_context and the handlers still queued on it
-  t_current = previous == this ? nullptr : previous;
+  std::erase(t_loops.alive, this);
+  if (previous != this) {
+    t_current = previous;
+  } else {
+    t_current = t_loops.alive.empty() ? nullptr : t_loops.alive.back();
+  }
 }
 
 IOLoop& IOLoop::current() {
   if (t_current == nullptr) {
-    if (!t_owned) t_owned = std::make_unique<IOLoop>();
-    t_current = t_owned.get();
+    if (!t_loops.owned) t_loops.owned = std::make_unique<IOLoop>();
+    t_current = t_loops.owned.get();
   }
   return *t_current;
 }
@@ -179,6 +193,10 @@ bool TimeoutHandle::pending() const noexcept {
 }
 
 namespace detail {
+
+IOLoop* exchange_current_loop(IOLoop* loop) noexcept {
+  return std::exchange(t_current, loop);
+}
 
 void schedule_resume(std::coroutine_handle<> handle) noexcept {
   IOLoop* loop = t_current;

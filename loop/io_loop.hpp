@@ -30,9 +30,13 @@ namespace gale {
 
 using Clock = std::chrono::steady_clock;
 
+class IOLoop;
+
 namespace detail {
 struct TimerEntry;
-}
+// Makes `loop` the thread's current loop and returns the one it replaces.
+IOLoop* exchange_current_loop(IOLoop* loop) noexcept;
+}  // namespace detail
 
 // A pending call_later/call_at. cancel() (on the loop thread) stops it from running; it is harmless
 // after the callback ran or on an empty handle.
@@ -58,7 +62,8 @@ class TimeoutHandle {
 
 class IOLoop {
  public:
-  // The new loop becomes the thread's current loop if the thread has none.
+  // The new loop becomes the thread's current loop; when it goes away, the newest loop still alive
+  // on the thread (if any) is current again. Destroy a loop on the thread that made it.
   IOLoop();
   ~IOLoop();
   IOLoop(const IOLoop&) = delete;
@@ -136,15 +141,17 @@ auto IOLoop::run_in_executor(F fn) -> Future<std::invoke_result_t<F&>> {
     } catch (...) {
       error = std::current_exception();
     }
-    add_callback([p = std::move(promise), value = std::move(value), error]() mutable {
-      if (error) {
-        p.set_exception(error);
-      } else if constexpr (std::is_void_v<R>) {
-        p.set_value();
-      } else {
-        p.set_value(std::move(*value));
-      }
-    });
+    // Everything moves into the callback: no reference stays behind on this thread.
+    add_callback(
+        [p = std::move(promise), value = std::move(value), error = std::move(error)]() mutable {
+          if (error) {
+            p.set_exception(error);
+          } else if constexpr (std::is_void_v<R>) {
+            p.set_value();
+          } else {
+            p.set_value(std::move(*value));
+          }
+        });
   };
   if (!executor().submit(task)) {
     task.reset();  // drops the promise on this thread: the Future is abandoned, quietly
@@ -155,7 +162,16 @@ auto IOLoop::run_in_executor(F fn) -> Future<std::invoke_result_t<F&>> {
 
 template <class F>
 auto IOLoop::run_sync(F&& fn, std::optional<Clock::duration> timeout) {
-  auto future = std::forward<F>(fn)();
+  IOLoop* previous = detail::exchange_current_loop(this);  // fn() schedules on this loop
+  auto future = [&] {
+    try {
+      return std::forward<F>(fn)();
+    } catch (...) {
+      detail::exchange_current_loop(previous);
+      throw;
+    }
+  }();
+  detail::exchange_current_loop(previous);
   if (!future.done()) {
     auto active = std::make_shared<bool>(true);
     bool timed_out = false;

@@ -1,6 +1,7 @@
 #include <catch2/catch.hpp>
 
 #include <atomic>
+#include <memory>
 #include <thread>
 #include <vector>
 
@@ -96,21 +97,23 @@ TEST_CASE("current() gives one loop per thread", "[io_loop]") {
   CHECK(there != &here);
 }
 
-TEST_CASE("a new loop becomes current only where there is none", "[io_loop]") {
-  IOLoop* outer_current = nullptr;
-  IOLoop* inner_current = nullptr;
-  IOLoop* after = nullptr;
+TEST_CASE("the newest loop is current until it goes away", "[io_loop]") {
   std::thread([&] {
-    IOLoop first;
-    outer_current = IOLoop::current_or_null();
+    IOLoop& lazily_made = IOLoop::current();
     {
-      IOLoop second;
-      inner_current = IOLoop::current_or_null();
+      IOLoop first;
+      CHECK(IOLoop::current_or_null() == &first);
+      {
+        IOLoop second;
+        CHECK(IOLoop::current_or_null() == &second);
+      }
+      CHECK(IOLoop::current_or_null() == &first);
+      auto out_of_order = std::make_unique<IOLoop>();
+      IOLoop third;
+      out_of_order.reset();  // not the current one: nothing changes
+      CHECK(IOLoop::current_or_null() == &third);
     }
-    after = IOLoop::current_or_null();
-    CHECK(outer_current == &first);
-    CHECK(inner_current == &first);
-    CHECK(after == &first);
+    CHECK(IOLoop::current_or_null() == &lazily_made);
   }).join();
 }
 
@@ -124,4 +127,16 @@ TEST_CASE("run_sync with a timeout throws a timeout Error", "[io_loop]") {
   }
   // The abandoned wait does not stop a later run.
   CHECK(loop.run_sync([]() -> gale::Future<int> { co_return 3; }) == 3);
+}
+
+TEST_CASE("run_sync schedules on its own loop even when another one is current", "[io_loop]") {
+  bool done = false;
+  std::thread([&] {
+    IOLoop other;
+    IOLoop newer;                                         // current now
+    other.run_sync([] { return gale::sleep(5ms); }, 5s);  // the timer must go on `other`
+    CHECK(IOLoop::current_or_null() == &newer);           // and `newer` is current again
+    done = true;
+  }).join();
+  CHECK(done);
 }
