@@ -1,0 +1,72 @@
+"""Seeds the TechEmpower tables: world (10,000 rows) and fortune (12 rows), in PostgreSQL and in
+MongoDB (collections world and fortune, _id = id). Idempotent: reseeds only what is missing.
+
+Run: python seed.py --pg postgresql://... --mongo mongodb://... --mongo-db gale_bench
+"""
+import argparse
+import asyncio
+import random
+
+import asyncpg
+import pymongo
+
+FORTUNES = [
+    "fortune: No such file or directory",
+    "A computer scientist is someone who fixes things that aren't broken.",
+    "After enough decimal places, nobody gives a damn.",
+    "A bad random number generator: 1, 1, 1, 1, 1, 4.33e+67, 1, 1, 1",
+    "A computer program does what you tell it to do, not what you want it to do.",
+    "Emacs is a nice operating system, but I prefer UNIX. \u2014 Tom Christaensen",
+    "Any program that runs right is obsolete.",
+    "A list is only as strong as its weakest link. \u2014 Donald Knuth",
+    "Feature: A bug with seniority.",
+    "Computers make very fast, very accurate mistakes.",
+    '<script>alert("This should not be displayed in a browser alert box.");</script>',
+    "\u30d5\u30ec\u30fc\u30e0\u30ef\u30fc\u30af\u306e\u30d9\u30f3\u30c1\u30de\u30fc\u30af",
+]
+
+
+async def seed_pg(dsn):
+    conn = await asyncpg.connect(dsn)
+    await conn.execute(
+        "CREATE TABLE IF NOT EXISTS world (id integer PRIMARY KEY, randomnumber integer NOT NULL)")
+    await conn.execute(
+        "CREATE TABLE IF NOT EXISTS fortune (id integer PRIMARY KEY, message text NOT NULL)")
+    if await conn.fetchval("SELECT count(*) FROM world") != 10000:
+        await conn.execute("TRUNCATE world")
+        await conn.copy_records_to_table(
+            "world", records=[(i, random.randint(1, 10000)) for i in range(1, 10001)])
+    if await conn.fetchval("SELECT count(*) FROM fortune") != len(FORTUNES):
+        await conn.execute("TRUNCATE fortune")
+        await conn.copy_records_to_table(
+            "fortune", records=[(i + 1, m) for i, m in enumerate(FORTUNES)])
+    await conn.execute("VACUUM ANALYZE world")
+    await conn.close()
+
+
+def seed_mongo(uri, db_name):
+    db = pymongo.MongoClient(uri)[db_name]
+    if db.world.count_documents({}) != 10000:
+        db.world.drop()
+        db.world.insert_many(
+            [{"_id": i, "id": i, "randomNumber": random.randint(1, 10000)} for i in range(1, 10001)])
+    if db.fortune.count_documents({}) != len(FORTUNES):
+        db.fortune.drop()
+        db.fortune.insert_many([{"_id": i + 1, "id": i + 1, "message": m}
+                                for i, m in enumerate(FORTUNES)])
+
+
+def main():
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--pg")
+    parser.add_argument("--mongo")
+    parser.add_argument("--mongo-db", default="gale_bench")
+    args = parser.parse_args()
+    if args.pg:
+        asyncio.run(seed_pg(args.pg))
+    if args.mongo:
+        seed_mongo(args.mongo, args.mongo_db)
+
+
+if __name__ == "__main__":
+    main()
