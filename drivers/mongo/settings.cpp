@@ -1,0 +1,372 @@
+#include "gale/mongo/settings.hpp"
+
+#include <mongoc/mongoc.h>
+
+#include <algorithm>
+#include <cctype>
+#include <memory>
+#include <mutex>
+
+#include "gale/loop/error.hpp"
+#include "gale/loop/log.hpp"
+#include "gale/mongo/document.hpp"
+
+namespace gale::mongo {
+namespace {
+
+[[noreturn]] void invalid(const std::string& message) {
+  throw Error(ErrorKind::invalid_argument, message);
+}
+
+std::string lower(std::string_view s) {
+  std::string out(s);
+  for (auto& c : out) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  return out;
+}
+
+// libmongoc reports URI warnings through its log handler: collect them for the parse under way on
+// this thread, route everything else to gale's log.
+thread_local std::vector<std::string>* t_warnings = nullptr;
+
+void mongoc_log(mongoc_log_level_t level, const char* domain, const char* message, void*) {
+  if (level <= MONGOC_LOG_LEVEL_WARNING && t_warnings != nullptr) {
+    t_warnings->emplace_back(message);
+    return;
+  }
+  if (level <= MONGOC_LOG_LEVEL_WARNING)
+    log::warning("gale.mongo", "libmongoc {}: {}", domain, message);
+}
+
+void install_log_handler() {
+  static std::once_flag once;
+  std::call_once(once, [] { mongoc_log_set_handler(mongoc_log, nullptr); });
+}
+
+struct UriFree {
+  void operator()(mongoc_uri_t* u) const noexcept { mongoc_uri_destroy(u); }
+};
+
+// Options libmongoc 1.23 does not know, read from the query string ourselves.
+std::optional<std::string> raw_option(std::string_view uri, std::string_view name) {
+  auto q = uri.find('?');
+  if (q == std::string_view::npos) return std::nullopt;
+  std::string_view rest = uri.substr(q + 1);
+  while (!rest.empty()) {
+    auto end = rest.find_first_of("&;");
+    std::string_view pair = rest.substr(0, end);
+    auto eq = pair.find('=');
+    if (eq != std::string_view::npos && lower(pair.substr(0, eq)) == name) {
+      return std::string(pair.substr(eq + 1));
+    }
+    if (end == std::string_view::npos) break;
+    rest = rest.substr(end + 1);
+  }
+  return std::nullopt;
+}
+
+Millis ms_option(const mongoc_uri_t* uri, const char* name, Millis fallback) {
+  return Millis(
+      mongoc_uri_get_option_as_int32(uri, name, static_cast<std::int32_t>(fallback.count())));
+}
+
+ReadMode mode_of(mongoc_read_mode_t mode) {
+  switch (mode) {
+    case MONGOC_READ_PRIMARY_PREFERRED:
+      return ReadMode::primary_preferred;
+    case MONGOC_READ_SECONDARY:
+      return ReadMode::secondary;
+    case MONGOC_READ_SECONDARY_PREFERRED:
+      return ReadMode::secondary_preferred;
+    case MONGOC_READ_NEAREST:
+      return ReadMode::nearest;
+    default:
+      return ReadMode::primary;
+  }
+}
+
+void read_hosts(const mongoc_uri_t* uri, ClientSettings& s) {
+  for (const mongoc_host_list_t* h = mongoc_uri_get_hosts(uri); h != nullptr; h = h->next) {
+    HostAddress a;
+    a.host = lower(h->host);
+    a.port = h->port;
+    a.unix_socket = h->family == AF_UNIX;
+    s.hosts.push_back(std::move(a));
+  }
+}
+
+void read_credentials(const mongoc_uri_t* uri, ClientSettings& s) {
+  const char* user = mongoc_uri_get_username(uri);
+  const char* mech = mongoc_uri_get_auth_mechanism(uri);
+  if (user == nullptr && mech == nullptr) return;
+  Credentials c;
+  c.username = user ? user : "";
+  const char* pw = mongoc_uri_get_password(uri);
+  c.password = pw ? pw : "";
+  c.mechanism = mech ? mech : "";
+  const char* source = mongoc_uri_get_auth_source(uri);
+  c.source = source ? source : "admin";
+  s.credentials = std::move(c);
+}
+
+void read_tls(const mongoc_uri_t* uri, ClientSettings& s) {
+  s.tls = mongoc_uri_get_tls(uri);
+  auto str = [&](const char* name) {
+    const char* v = mongoc_uri_get_option_as_utf8(uri, name, nullptr);
+    return std::string(v ? v : "");
+  };
+  s.tls_ca_file = str(MONGOC_URI_TLSCAFILE);
+  s.tls_certificate_key_file = str(MONGOC_URI_TLSCERTIFICATEKEYFILE);
+  s.tls_certificate_key_password = str(MONGOC_URI_TLSCERTIFICATEKEYFILEPASSWORD);
+  bool insecure = mongoc_uri_get_option_as_bool(uri, MONGOC_URI_TLSINSECURE, false);
+  s.tls_allow_invalid_certificates =
+      insecure || mongoc_uri_get_option_as_bool(uri, MONGOC_URI_TLSALLOWINVALIDCERTIFICATES, false);
+  s.tls_allow_invalid_hostnames =
+      insecure || mongoc_uri_get_option_as_bool(uri, MONGOC_URI_TLSALLOWINVALIDHOSTNAMES, false);
+}
+
+void read_preferences(const mongoc_uri_t* uri, ClientSettings& s) {
+  const mongoc_read_prefs_t* rp = mongoc_uri_get_read_prefs_t(uri);
+  if (rp == nullptr) return;
+  s.read_preference.mode = mode_of(mongoc_read_prefs_get_mode(rp));
+  const bson_t* tags = mongoc_read_prefs_get_tags(rp);
+  if (tags != nullptr && !bson_empty(tags)) {
+    for (auto& t : to_json(tags)) s.read_preference.tag_sets.push_back(t);
+  }
+  auto staleness = mongoc_read_prefs_get_max_staleness_seconds(rp);
+  if (staleness > 0) s.read_preference.max_staleness_seconds = staleness;
+}
+
+void read_write_concern(const mongoc_uri_t* uri, ClientSettings& s) {
+  const mongoc_write_concern_t* wc = mongoc_uri_get_write_concern(uri);
+  if (wc == nullptr) return;
+  std::int32_t w = mongoc_write_concern_get_w(wc);
+  if (w >= 0) {
+    s.write_concern.w = w;
+  } else if (w == MONGOC_WRITE_CONCERN_W_MAJORITY) {
+    s.write_concern.w = "majority";
+  } else if (w == MONGOC_WRITE_CONCERN_W_TAG && mongoc_write_concern_get_wtag(wc) != nullptr) {
+    s.write_concern.w = mongoc_write_concern_get_wtag(wc);
+  }
+  if (mongoc_write_concern_journal_is_set(wc)) {
+    s.write_concern.journal = mongoc_write_concern_get_journal(wc);
+  }
+  if (auto t = mongoc_write_concern_get_wtimeout_int64(wc); t > 0) s.write_concern.wtimeout_ms = t;
+  if (s.write_concern.unacknowledged() && s.write_concern.journal.value_or(false)) {
+    invalid("w=0 cannot be combined with journal=true");
+  }
+}
+
+void read_pool_and_timeouts(std::string_view text, const mongoc_uri_t* uri, ClientSettings& s) {
+  s.connect_timeout = ms_option(uri, MONGOC_URI_CONNECTTIMEOUTMS, s.connect_timeout);
+  s.socket_timeout = ms_option(uri, MONGOC_URI_SOCKETTIMEOUTMS, s.socket_timeout);
+  s.server_selection_timeout =
+      ms_option(uri, MONGOC_URI_SERVERSELECTIONTIMEOUTMS, s.server_selection_timeout);
+  s.heartbeat_frequency = ms_option(uri, MONGOC_URI_HEARTBEATFREQUENCYMS, s.heartbeat_frequency);
+  s.local_threshold = ms_option(uri, MONGOC_URI_LOCALTHRESHOLDMS, s.local_threshold);
+  s.max_idle_time = ms_option(uri, MONGOC_URI_MAXIDLETIMEMS, s.max_idle_time);
+  s.wait_queue_timeout = ms_option(uri, MONGOC_URI_WAITQUEUETIMEOUTMS, s.wait_queue_timeout);
+  auto count = [&](const char* name, std::size_t fallback) {
+    auto v = mongoc_uri_get_option_as_int32(uri, name, static_cast<std::int32_t>(fallback));
+    return static_cast<std::size_t>(std::max<std::int32_t>(v, 0));
+  };
+  s.max_pool_size = count(MONGOC_URI_MAXPOOLSIZE, s.max_pool_size);
+  s.min_pool_size = count(MONGOC_URI_MINPOOLSIZE, s.min_pool_size);
+  if (auto mc = raw_option(text, "maxconnecting")) {
+    try {
+      std::size_t used = 0;
+      int v = std::stoi(*mc, &used);
+      if (used != mc->size() || v <= 0) throw std::invalid_argument("x");
+      s.max_connecting = static_cast<std::size_t>(v);
+    } catch (...) {
+      invalid("maxConnecting must be a positive integer, not \"" + *mc + "\"");
+    }
+  }
+  if (s.max_pool_size == 0) s.max_pool_size = 10'000;  // 0 means "no limit" in the spec
+  if (s.min_pool_size > s.max_pool_size) {
+    invalid("minPoolSize (" + std::to_string(s.min_pool_size) + ") exceeds maxPoolSize (" +
+            std::to_string(s.max_pool_size) + ")");
+  }
+  if (s.heartbeat_frequency < Millis(500)) {
+    invalid("heartbeatFrequencyMS must be at least 500");
+  }
+}
+
+void read_misc(const mongoc_uri_t* uri, ClientSettings& s) {
+  const char* db = mongoc_uri_get_database(uri);
+  s.database = db ? db : "";
+  const char* rs = mongoc_uri_get_replica_set(uri);
+  s.replica_set = rs ? rs : "";
+  if (mongoc_uri_has_option(uri, MONGOC_URI_DIRECTCONNECTION)) {
+    s.direct_connection = mongoc_uri_get_option_as_bool(uri, MONGOC_URI_DIRECTCONNECTION, false);
+  }
+  s.load_balanced = mongoc_uri_get_option_as_bool(uri, MONGOC_URI_LOADBALANCED, false);
+  s.retry_writes = mongoc_uri_get_option_as_bool(uri, MONGOC_URI_RETRYWRITES, true);
+  s.retry_reads = mongoc_uri_get_option_as_bool(uri, MONGOC_URI_RETRYREADS, true);
+  const char* app = mongoc_uri_get_appname(uri);
+  s.app_name = app ? app : "";
+  if (const bson_t* comp = mongoc_uri_get_compressors(uri)) {
+    bson_iter_t it;
+    if (bson_iter_init(&it, comp)) {
+      while (bson_iter_next(&it)) s.compressors.emplace_back(bson_iter_key(&it));
+    }
+  }
+  s.zlib_level = mongoc_uri_get_option_as_int32(uri, MONGOC_URI_ZLIBCOMPRESSIONLEVEL, -1);
+}
+
+}  // namespace
+
+std::string HostAddress::to_string() const {
+  if (unix_socket) return host;
+  if (host.find(':') != std::string::npos) return "[" + host + "]:" + std::to_string(port);
+  return host + ":" + std::to_string(port);
+}
+
+HostAddress parse_address(std::string_view text) {
+  HostAddress a;
+  std::string_view host = text;
+  std::string_view port;
+  if (!text.empty() && text.front() == '[') {
+    auto close = text.find(']');
+    if (close == std::string_view::npos) invalid("bad address: " + std::string(text));
+    host = text.substr(1, close - 1);
+    if (close + 1 < text.size() && text[close + 1] == ':') port = text.substr(close + 2);
+  } else if (auto colon = text.rfind(':'); colon != std::string_view::npos) {
+    host = text.substr(0, colon);
+    port = text.substr(colon + 1);
+  }
+  a.host = lower(host);
+  if (!port.empty()) {
+    int p = 0;
+    try {
+      p = std::stoi(std::string(port));
+    } catch (...) {
+      p = -1;
+    }
+    if (p <= 0 || p > 65535) invalid("bad port in address: " + std::string(text));
+    a.port = static_cast<std::uint16_t>(p);
+  }
+  return a;
+}
+
+std::string_view to_string(ReadMode mode) noexcept {
+  switch (mode) {
+    case ReadMode::primary:
+      return "primary";
+    case ReadMode::primary_preferred:
+      return "primaryPreferred";
+    case ReadMode::secondary:
+      return "secondary";
+    case ReadMode::secondary_preferred:
+      return "secondaryPreferred";
+    case ReadMode::nearest:
+      return "nearest";
+  }
+  return "primary";
+}
+
+ReadMode parse_read_mode(std::string_view name) {
+  std::string n = lower(name);
+  if (n == "primary") return ReadMode::primary;
+  if (n == "primarypreferred") return ReadMode::primary_preferred;
+  if (n == "secondary") return ReadMode::secondary;
+  if (n == "secondarypreferred") return ReadMode::secondary_preferred;
+  if (n == "nearest") return ReadMode::nearest;
+  invalid("unknown read preference mode: " + std::string(name));
+}
+
+void ReadPreference::validate(Millis heartbeat_frequency) const {
+  if (mode == ReadMode::primary) {
+    bool has_tags = std::any_of(tag_sets.begin(), tag_sets.end(),
+                                [](const nlohmann::json& t) { return !t.empty(); });
+    if (has_tags) invalid("read preference primary cannot have tag sets");
+    if (max_staleness_seconds) invalid("read preference primary cannot have maxStalenessSeconds");
+  }
+  if (max_staleness_seconds && *max_staleness_seconds > 0) {
+    const std::int64_t floor_s =
+        std::max<std::int64_t>(90, (heartbeat_frequency.count() + 10'000 + 999) / 1000);
+    if (*max_staleness_seconds < floor_s) {
+      invalid("maxStalenessSeconds must be at least " + std::to_string(floor_s) + ", not " +
+              std::to_string(*max_staleness_seconds));
+    }
+  }
+}
+
+nlohmann::json ReadPreference::to_json() const {
+  nlohmann::json out = {{"mode", std::string(to_string(mode))}};
+  if (!tag_sets.empty()) out["tags"] = tag_sets;
+  if (max_staleness_seconds) out["maxStalenessSeconds"] = *max_staleness_seconds;
+  return out;
+}
+
+nlohmann::json WriteConcern::to_json() const {
+  nlohmann::json out = nlohmann::json::object();
+  if (w) out["w"] = *w;
+  if (journal) out["j"] = *journal;
+  if (wtimeout_ms) out["wtimeout"] = *wtimeout_ms;
+  return out;
+}
+
+std::string redact_uri(std::string_view uri) {
+  auto scheme = uri.find("://");
+  if (scheme == std::string_view::npos) return std::string(uri);
+  auto start = scheme + 3;
+  auto slash = uri.find_first_of("/?", start);
+  auto hostpart = uri.substr(start, slash == std::string_view::npos ? uri.npos : slash - start);
+  auto at = hostpart.rfind('@');
+  if (at == std::string_view::npos) return std::string(uri);
+  auto colon = hostpart.substr(0, at).find(':');
+  if (colon == std::string_view::npos) return std::string(uri);
+  std::string out(uri.substr(0, start + colon + 1));
+  out += "***";
+  out += uri.substr(start + at);
+  return out;
+}
+
+ClientSettings parse_uri(std::string_view text, std::vector<std::string>* warnings) {
+  install_log_handler();
+  std::vector<std::string> local;
+  t_warnings = &local;
+  bson_error_t error;
+  std::string owned(text);
+  std::unique_ptr<mongoc_uri_t, UriFree> uri(mongoc_uri_new_with_error(owned.c_str(), &error));
+  t_warnings = nullptr;
+  // Our own options are not warnings.
+  std::erase_if(local, [](const std::string& w) {
+    return lower(w).find("maxconnecting") != std::string::npos;
+  });
+  if (!uri) {
+    std::string reason = error.message;
+    if (auto pw = owned.find("://"); pw != std::string::npos) {
+      // libmongoc's messages quote parts of the URI: never let a password through.
+      std::string redacted = redact_uri(owned);
+      if (redacted != owned) reason = "invalid connection string";
+    }
+    invalid("invalid MongoDB connection string " + redact_uri(owned) + ": " + reason);
+  }
+  ClientSettings s;
+  s.redacted_uri = redact_uri(owned);
+  read_hosts(uri.get(), s);
+  read_credentials(uri.get(), s);
+  read_tls(uri.get(), s);
+  read_preferences(uri.get(), s);
+  read_write_concern(uri.get(), s);
+  read_pool_and_timeouts(text, uri.get(), s);
+  read_misc(uri.get(), s);
+  s.read_preference.validate(s.heartbeat_frequency);
+  if (s.load_balanced && s.hosts.size() > 1) invalid("loadBalanced=true allows one host only");
+  if (s.load_balanced && !s.replica_set.empty())
+    invalid("loadBalanced=true cannot have replicaSet");
+  if (s.load_balanced && s.direct_connection.value_or(false)) {
+    invalid("loadBalanced=true cannot have directConnection=true");
+  }
+  for (auto& w : local) {
+    if (warnings != nullptr) {
+      warnings->push_back(w);
+    } else {
+      log::warning("gale.mongo", "connection string {}: {}", s.redacted_uri, w);
+    }
+  }
+  return s;
+}
+
+}  // namespace gale::mongo
