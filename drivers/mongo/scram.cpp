@@ -222,3 +222,32 @@ void ScramConversation::verify_server_final(std::string_view message) const {
 }
 
 }  // namespace gale::mongo
+
+namespace gale::mongo {
+
+std::optional<std::vector<std::uint8_t>> ScramCache::get(const std::string& key) const {
+  std::lock_guard lock(mutex_);
+  auto it = entries_.find(key);
+  if (it == entries_.end()) return std::nullopt;
+  return it->second;
+}
+
+void ScramCache::put(const std::string& key, std::vector<std::uint8_t> value) {
+  std::lock_guard lock(mutex_);
+  if (entries_.size() >= 64) entries_.erase(entries_.begin());
+  entries_[key] = std::move(value);
+}
+
+std::string ScramCache::key_for(ScramHash hash, std::string_view username,
+                                std::string_view password, const std::vector<std::uint8_t>& salt,
+                                int iterations) {
+  unsigned char out[EVP_MAX_MD_SIZE];
+  unsigned int n = 0;
+  EVP_Digest(password.data(), password.size(), out, &n, EVP_sha256(), nullptr);
+  std::string key = hash == ScramHash::sha1 ? "1:" : "256:";
+  key += std::string(username) + ":" + base64_encode(out, n) + ":" +
+         base64_encode(salt.data(), salt.size()) + ":" + std::to_string(iterations);
+  return key;
+}
+
+}  // namespace gale::mongo

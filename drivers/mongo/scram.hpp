@@ -4,6 +4,9 @@
 #pragma once
 
 #include <cstdint>
+#include <map>
+#include <mutex>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -60,5 +63,24 @@ class ScramConversation {
 
 std::string base64_encode(const std::uint8_t* data, std::size_t size);
 std::vector<std::uint8_t> base64_decode(std::string_view text);  // throws Error(invalid_argument)
+
+}  // namespace gale::mongo
+
+namespace gale::mongo {
+
+// Salted passwords by (mechanism, user, password digest, salt, iterations), so that each new
+// connection does not redo thousands of PBKDF2 rounds. Bounded; thread-safe.
+class ScramCache {
+ public:
+  std::optional<std::vector<std::uint8_t>> get(const std::string& key) const;
+  void put(const std::string& key, std::vector<std::uint8_t> value);
+  // The cache key; holds a digest of the password, never the password.
+  static std::string key_for(ScramHash hash, std::string_view username, std::string_view password,
+                             const std::vector<std::uint8_t>& salt, int iterations);
+
+ private:
+  mutable std::mutex mutex_;
+  std::map<std::string, std::vector<std::uint8_t>> entries_;
+};
 
 }  // namespace gale::mongo
