@@ -36,12 +36,12 @@ struct InsertOne {
 struct UpdateOne {
   json filter, update;
   bool upsert = false;
-  json array_filters;
+  json array_filters = nullptr;
 };
 struct UpdateMany {
   json filter, update;
   bool upsert = false;
-  json array_filters;
+  json array_filters = nullptr;
 };
 struct ReplaceOne {
   json filter, replacement;

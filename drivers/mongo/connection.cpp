@@ -382,6 +382,8 @@ Future<Document> Connection::round_trip(std::vector<std::uint8_t> message,
   co_await write_all(message);
   if (!expect_reply) {
     disarm();
+    if (unacknowledged_.size() >= 64) unacknowledged_.erase(unacknowledged_.begin());
+    unacknowledged_.push_back(request_id);
     co_return Document();
   }
   for (;;) {
@@ -407,6 +409,11 @@ Future<Document> Connection::round_trip(std::vector<std::uint8_t> message,
     std::memmove(in_.data(), in_.data() + len, in_len_ - len);
     in_len_ -= len;
     if (reply.response_to != request_id) {
+      auto late = std::find(unacknowledged_.begin(), unacknowledged_.end(), reply.response_to);
+      if (late != unacknowledged_.end()) {
+        unacknowledged_.erase(late);  // an answer to a w:0 write: dropped
+        continue;
+      }
       disarm();
       fail("protocol error: a reply to request " + std::to_string(reply.response_to) +
            " while waiting for " + std::to_string(request_id));

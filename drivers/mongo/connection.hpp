@@ -107,6 +107,9 @@ class Connection {
   bool timed_out_ = false;
   bool broken_ = false;
   bool busy_ = false;
+  // Requests sent with moreToCome: a server that answers them anyway (FerretDB does) has its
+  // answers dropped. Bounded.
+  std::vector<std::int32_t> unacknowledged_;
 };
 
 }  // namespace gale::mongo

@@ -84,6 +84,15 @@ bool append_fast_wrapper(bson_t* out, std::string_view key, const J& obj) {
                       parse_int64(v.template get_ref<const std::string&>(), key));
     return true;
   }
+  if (name == "$numberDecimal" && v.is_string()) {
+    bson_decimal128_t dec;
+    const auto& text = v.template get_ref<const std::string&>();
+    if (!bson_decimal128_from_string(text.c_str(), &dec)) {
+      invalid("invalid Decimal128 for \"" + std::string(key) + "\": " + text);
+    }
+    bson_append_decimal128(out, key.data(), klen, &dec);
+    return true;
+  }
   if (name == "$date" && v.is_number_integer()) {
     bson_append_date_time(out, key.data(), klen, v.template get<std::int64_t>());
     return true;
