@@ -3,6 +3,8 @@
 #include <algorithm>
 #include <cctype>
 
+#include "gale/loop/error.hpp"
+
 namespace gale::mongo {
 namespace {
 
@@ -125,6 +127,16 @@ std::string_view to_string(ServerType type) noexcept {
       return "LoadBalancer";
   }
   return "Unknown";
+}
+
+ServerType parse_server_type(std::string_view name) {
+  for (auto t : {ServerType::unknown, ServerType::standalone, ServerType::mongos,
+                 ServerType::possible_primary, ServerType::rs_primary, ServerType::rs_secondary,
+                 ServerType::rs_arbiter, ServerType::rs_other, ServerType::rs_ghost,
+                 ServerType::load_balancer}) {
+    if (to_string(t) == name) return t;
+  }
+  throw Error(ErrorKind::invalid_argument, "unknown server type " + std::string(name));
 }
 
 bool ServerDescription::is_data_bearing() const noexcept {

@@ -25,6 +25,8 @@ enum class ServerType {
   load_balancer,
 };
 std::string_view to_string(ServerType type) noexcept;  // "Unknown", "RSPrimary", ... (spec names)
+// From the spec names; throws Error(invalid_argument).
+ServerType parse_server_type(std::string_view name);
 
 // The wire versions gale speaks: MongoDB 3.6 (6) to 8.x (25).
 constexpr int kMinWireVersion = 6;

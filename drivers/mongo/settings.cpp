@@ -282,10 +282,11 @@ void ReadPreference::validate(Millis heartbeat_frequency) const {
     if (max_staleness_seconds) invalid("read preference primary cannot have maxStalenessSeconds");
   }
   if (max_staleness_seconds && *max_staleness_seconds > 0) {
-    const std::int64_t floor_s =
-        std::max<std::int64_t>(90, (heartbeat_frequency.count() + 10'000 + 999) / 1000);
-    if (*max_staleness_seconds < floor_s) {
-      invalid("maxStalenessSeconds must be at least " + std::to_string(floor_s) + ", not " +
+    const std::int64_t floor_ms =
+        std::max<std::int64_t>(90'000, heartbeat_frequency.count() + 10'000);
+    if (*max_staleness_seconds * 1000 < floor_ms) {
+      invalid("maxStalenessSeconds must be at least " + std::to_string((floor_ms + 999) / 1000) +
+              " (90, or heartbeatFrequencyMS + 10 s), not " +
               std::to_string(*max_staleness_seconds));
     }
   }

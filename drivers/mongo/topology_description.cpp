@@ -2,6 +2,8 @@
 
 #include <algorithm>
 
+#include "gale/loop/error.hpp"
+
 namespace gale::mongo {
 namespace {
 
@@ -36,6 +38,27 @@ std::string_view to_string(TopologyType type) noexcept {
       return "LoadBalanced";
   }
   return "Unknown";
+}
+
+TopologyType parse_topology_type(std::string_view name) {
+  for (auto t : {TopologyType::unknown, TopologyType::single, TopologyType::sharded,
+                 TopologyType::replica_set_no_primary, TopologyType::replica_set_with_primary,
+                 TopologyType::load_balanced}) {
+    if (to_string(t) == name) return t;
+  }
+  throw Error(ErrorKind::invalid_argument, "unknown topology type " + std::string(name));
+}
+
+TopologyDescription TopologyDescription::from_servers(TopologyType type,
+                                                      std::vector<ServerDescription> servers) {
+  TopologyDescription t;
+  t.type_ = type;
+  t.seed_count_ = servers.size();
+  for (auto& s : servers) {
+    auto address = s.address;
+    t.servers_.emplace(std::move(address), std::move(s));
+  }
+  return t;
 }
 
 TopologyDescription::TopologyDescription(const ClientSettings& s)

@@ -22,11 +22,15 @@ enum class TopologyType {
   load_balanced,
 };
 std::string_view to_string(TopologyType type) noexcept;  // spec names: "ReplicaSetNoPrimary", ...
+// From the spec names; throws Error(invalid_argument).
+TopologyType parse_topology_type(std::string_view name);
 
 class TopologyDescription {
  public:
   // The initial state for these seeds and options (directConnection, replicaSet, loadBalanced).
   explicit TopologyDescription(const ClientSettings& settings);
+  // A description taken as given (server selection tests): no state machine runs.
+  static TopologyDescription from_servers(TopologyType type, std::vector<ServerDescription> servers);
 
   // A hello reply (or a failed check, as an Unknown description) for a server of the topology.
   // Descriptions of servers not in the topology, or older than the current one
@@ -49,6 +53,7 @@ class TopologyDescription {
   std::string summary() const;
 
  private:
+  TopologyDescription() = default;
   void on_unknown_topology(const ServerDescription& d);
   void on_sharded(const ServerDescription& d);
   void on_rs_no_primary(const ServerDescription& d);
@@ -60,7 +65,7 @@ class TopologyDescription {
   void add_missing(const std::vector<std::string>& hosts);
   void check_compatibility();
 
-  TopologyType type_;
+  TopologyType type_ = TopologyType::unknown;
   std::map<std::string, ServerDescription> servers_;
   std::optional<std::string> set_name_;
   std::optional<std::int64_t> max_set_version_;
