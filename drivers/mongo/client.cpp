@@ -7,8 +7,27 @@ namespace gale::mongo {
 
 Client::Client(std::string_view uri) : Client(parse_uri(uri)) {}
 
+namespace {
+ClientSettings checked(ClientSettings s) {
+  if (s.srv) {
+    throw Error(ErrorKind::invalid_argument,
+                "mongodb+srv:// connection strings are not supported (no SRV lookup): list the "
+                "hosts in a mongodb:// URI");
+  }
+  if (s.hosts.empty())
+    throw Error(ErrorKind::invalid_argument, "the connection string names no host");
+  if (s.credentials && !s.credentials->mechanism.empty() &&
+      s.credentials->mechanism != "SCRAM-SHA-256" && s.credentials->mechanism != "SCRAM-SHA-1") {
+    throw Error(ErrorKind::invalid_argument,
+                "authentication mechanism " + s.credentials->mechanism +
+                    " is not supported (SCRAM-SHA-256 and SCRAM-SHA-1 are)");
+  }
+  return s;
+}
+}  // namespace
+
 Client::Client(ClientSettings settings)
-    : state_(std::make_shared<detail::ClientState>(std::move(settings))) {}
+    : state_(std::make_shared<detail::ClientState>(checked(std::move(settings)))) {}
 
 Database Client::default_database() const {
   const auto& db = state_->topology->settings().database;

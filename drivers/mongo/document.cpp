@@ -1,6 +1,7 @@
 #include "gale/mongo/document.hpp"
 
 #include <cmath>
+#include <cstdlib>
 #include <cstring>
 #include <ctime>
 #include <limits>
@@ -63,8 +64,53 @@ std::int64_t parse_int64(const std::string& s, std::string_view what) {
 }
 
 template <class J>
+void append_all(bson_t* out, const J& doc);
+
+void put_le32(std::string& out, std::uint32_t v) {
+  for (int i = 0; i < 4; ++i) out.push_back(static_cast<char>((v >> (8 * i)) & 0xff));
+}
+
+// {"$code": ..., "$scope": {...}} byte by byte: libbson's append stops at a NUL in the code.
+template <class J>
+bool append_code_with_scope(bson_t* out, std::string_view key, const J& obj) {
+  if (obj.size() != 2 || !obj.contains("$code") || !obj.contains("$scope") ||
+      !obj["$code"].is_string() || !obj["$scope"].is_object()) {
+    return false;
+  }
+  const auto& code = obj["$code"].template get_ref<const std::string&>();
+  bson_t scope;
+  bson_init(&scope);
+  try {
+    append_all(&scope, obj["$scope"]);
+  } catch (...) {
+    bson_destroy(&scope);
+    throw;
+  }
+  std::string element(1, static_cast<char>(BSON_TYPE_CODEWSCOPE));
+  element.append(key.data(), key.size());
+  element.push_back('\0');
+  put_le32(element, static_cast<std::uint32_t>(4 + 4 + code.size() + 1 + scope.len));
+  put_le32(element, static_cast<std::uint32_t>(code.size() + 1));
+  element += code;
+  element.push_back('\0');
+  element.append(reinterpret_cast<const char*>(bson_get_data(&scope)), scope.len);
+  bson_destroy(&scope);
+  std::string doc;
+  put_le32(doc, static_cast<std::uint32_t>(4 + element.size() + 1));
+  doc += element;
+  doc.push_back('\0');
+  bson_t tmp;
+  if (!bson_init_static(&tmp, reinterpret_cast<const std::uint8_t*>(doc.data()), doc.size())) {
+    invalid("invalid code with scope");
+  }
+  bson_concat(out, &tmp);
+  return true;
+}
+
+template <class J>
 bool append_fast_wrapper(bson_t* out, std::string_view key, const J& obj) {
   const int klen = static_cast<int>(key.size());
+  if (append_code_with_scope(out, key, obj)) return true;
   if (obj.size() != 1) return false;
   auto it = obj.begin();
   const std::string& name = it.key();
@@ -82,6 +128,35 @@ bool append_fast_wrapper(bson_t* out, std::string_view key, const J& obj) {
   if (name == "$numberLong" && v.is_string()) {
     bson_append_int64(out, key.data(), klen,
                       parse_int64(v.template get_ref<const std::string&>(), key));
+    return true;
+  }
+  if (name == "$code" && v.is_string()) {
+    // A code value is laid out as a string with another type byte; libbson's own append stops at
+    // the first NUL, so append a string and retag it.
+    const auto& code = v.template get_ref<const std::string&>();
+    const std::uint32_t at = out->len - 1;
+    bson_append_utf8(out, key.data(), klen, code.data(), static_cast<int>(code.size()));
+    const_cast<std::uint8_t*>(bson_get_data(out))[at] = BSON_TYPE_CODE;
+    return true;
+  }
+  if (name == "$numberDouble" && v.is_string()) {
+    const auto& text = v.template get_ref<const std::string&>();
+    double d = 0;
+    if (text == "Infinity") {
+      d = std::numeric_limits<double>::infinity();
+    } else if (text == "-Infinity") {
+      d = -std::numeric_limits<double>::infinity();
+    } else if (text == "NaN") {
+      d = std::numeric_limits<double>::quiet_NaN();
+    } else {
+      char* end = nullptr;
+      d = std::strtod(text.c_str(), &end);
+      if (text.empty() || end != text.c_str() + text.size() ||
+          text.find_first_of("xXnNiI") != std::string::npos) {
+        invalid("invalid $numberDouble for \"" + std::string(key) + "\": " + text);
+      }
+    }
+    bson_append_double(out, key.data(), klen, d);
     return true;
   }
   if (name == "$numberDecimal" && v.is_string()) {
@@ -283,6 +358,30 @@ J iter_value(const bson_iter_t* it) {
       return J(bson_iter_int32(it));
     case BSON_TYPE_INT64:
       return J(bson_iter_int64(it));
+    case BSON_TYPE_CODE: {
+      std::uint32_t len = 0;
+      const char* code = bson_iter_code(it, &len);
+      if (!bson_utf8_validate(code, len, true)) invalid("a BSON code string is not valid UTF-8");
+      J out = J::object();
+      out["$code"] = std::string(code, len);
+      return out;
+    }
+    case BSON_TYPE_CODEWSCOPE: {
+      std::uint32_t len = 0, scope_len = 0;
+      const std::uint8_t* scope = nullptr;
+      const char* code = bson_iter_codewscope(it, &len, &scope_len, &scope);
+      bson_t scope_doc;
+      if (code == nullptr || !bson_init_static(&scope_doc, scope, scope_len) ||
+          !bson_utf8_validate(code, len, true)) {
+        invalid("a BSON code-with-scope value is corrupt");
+      }
+      J out = J::object();
+      out["$code"] = std::string(code, len);
+      bson_iter_t child;
+      if (!bson_iter_init(&child, &scope_doc)) invalid("a BSON code scope is corrupt");
+      out["$scope"] = doc_to_json<J>(&child, false);
+      return out;
+    }
     default:
       return via_libbson<J>(it);
   }

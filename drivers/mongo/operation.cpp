@@ -9,6 +9,7 @@ namespace gale::mongo::detail {
 namespace {
 
 Clock::duration default_timeout_of(const ClientSettings& s) {
+  if (s.timeout && s.timeout->count() > 0) return *s.timeout;
   Clock::duration socket = s.socket_timeout.count() > 0 ? Clock::duration(s.socket_timeout)
                                                         : Clock::duration(std::chrono::minutes(5));
   return Clock::duration(s.server_selection_timeout) + socket;

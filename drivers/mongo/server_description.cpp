@@ -56,6 +56,7 @@ ServerType type_of(const nlohmann::json& reply) {
   if (auto it = reply.find("msg"); it != reply.end() && *it == "isdbgrid")
     return ServerType::mongos;
   if (reply.contains("setName")) {
+    if (flag(reply, "hidden")) return ServerType::rs_other;
     if (flag(reply, "isWritablePrimary") || flag(reply, "ismaster")) return ServerType::rs_primary;
     if (flag(reply, "secondary")) return ServerType::rs_secondary;
     if (flag(reply, "arbiterOnly")) return ServerType::rs_arbiter;

@@ -104,17 +104,38 @@ Servers latency_window(const Servers& suitable, Millis threshold) {
   return out;
 }
 
-Servers without_deprioritized(const Servers& in, const std::vector<std::string>& avoid) {
-  if (avoid.empty()) return in;
-  Servers out;
-  for (const auto* s : in)
-    if (std::find(avoid.begin(), avoid.end(), s->address) == avoid.end()) out.push_back(s);
-  return out.empty() ? in : out;
-}
-
 }  // namespace
 
+namespace {
+Selection select_all(const TopologyDescription& t, const SelectionCriteria& c);
+}
+
+// Deprioritized servers (a retry's failed server) are left out when anything else suits.
 Selection select_servers(const TopologyDescription& t, const SelectionCriteria& c) {
+  if (c.deprioritized.empty() || t.type() == TopologyType::single ||
+      t.type() == TopologyType::load_balanced) {
+    return select_all(t, c);
+  }
+  std::vector<ServerDescription> kept;
+  for (const auto& [address, s] : t.servers()) {
+    if (std::find(c.deprioritized.begin(), c.deprioritized.end(), address) ==
+        c.deprioritized.end()) {
+      kept.push_back(s);
+    }
+  }
+  auto filtered = TopologyDescription::from_servers(t.type(), std::move(kept));
+  SelectionCriteria plain = c;
+  plain.deprioritized.clear();
+  Selection sel = select_all(filtered, plain);
+  if (sel.suitable.empty()) return select_all(t, plain);
+  Selection out;  // the same servers, pointing into `t`
+  for (const auto* s : sel.suitable) out.suitable.push_back(t.find(s->address));
+  for (const auto* s : sel.in_window) out.in_window.push_back(t.find(s->address));
+  return out;
+}
+
+namespace {
+Selection select_all(const TopologyDescription& t, const SelectionCriteria& c) {
   Selection out;
   if (!t.compatible()) throw Error(ErrorKind::unavailable, t.compatibility_error());
   switch (t.type()) {
@@ -129,17 +150,18 @@ Selection select_servers(const TopologyDescription& t, const SelectionCriteria& 
       out.in_window = out.suitable;
       return out;
     case TopologyType::sharded:
-      out.suitable = without_deprioritized(of_type(t, {ServerType::mongos}), c.deprioritized);
+      out.suitable = of_type(t, {ServerType::mongos});
       break;
     case TopologyType::replica_set_no_primary:
     case TopologyType::replica_set_with_primary:
       if (!c.write) c.read_preference.validate(c.heartbeat_frequency);
-      out.suitable = without_deprioritized(replica_set(t, c), c.deprioritized);
+      out.suitable = replica_set(t, c);
       break;
   }
   out.in_window = latency_window(out.suitable, c.local_threshold);
   return out;
 }
+}  // namespace
 
 const ServerDescription* pick_server(const std::vector<const ServerDescription*>& window,
                                      const std::function<int(const std::string&)>& operations,

@@ -156,7 +156,8 @@ void read_write_concern(const mongoc_uri_t* uri, ClientSettings& s) {
   }
 }
 
-void read_pool_and_timeouts(std::string_view text, const mongoc_uri_t* uri, ClientSettings& s) {
+void read_pool_and_timeouts(std::string_view text, const mongoc_uri_t* uri, ClientSettings& s,
+                            std::vector<std::string>& warnings) {
   s.connect_timeout = ms_option(uri, MONGOC_URI_CONNECTTIMEOUTMS, s.connect_timeout);
   s.socket_timeout = ms_option(uri, MONGOC_URI_SOCKETTIMEOUTMS, s.socket_timeout);
   s.server_selection_timeout =
@@ -170,6 +171,9 @@ void read_pool_and_timeouts(std::string_view text, const mongoc_uri_t* uri, Clie
     return static_cast<std::size_t>(std::max<std::int32_t>(v, 0));
   };
   s.max_pool_size = count(MONGOC_URI_MAXPOOLSIZE, s.max_pool_size);
+  if (auto raw = raw_option(text, "maxpoolsize"); raw && *raw == "0") {
+    s.max_pool_size = 0;
+  }
   s.min_pool_size = count(MONGOC_URI_MINPOOLSIZE, s.min_pool_size);
   if (auto mc = raw_option(text, "maxconnecting")) {
     try {
@@ -178,7 +182,7 @@ void read_pool_and_timeouts(std::string_view text, const mongoc_uri_t* uri, Clie
       if (used != mc->size() || v <= 0) throw std::invalid_argument("x");
       s.max_connecting = static_cast<std::size_t>(v);
     } catch (...) {
-      invalid("maxConnecting must be a positive integer, not \"" + *mc + "\"");
+      warnings.push_back("maxConnecting must be a positive integer, not \"" + *mc + "\"; ignored");
     }
   }
   if (s.max_pool_size == 0) s.max_pool_size = 10'000;  // 0 means "no limit" in the spec
@@ -281,7 +285,7 @@ void ReadPreference::validate(Millis heartbeat_frequency) const {
     if (has_tags) invalid("read preference primary cannot have tag sets");
     if (max_staleness_seconds) invalid("read preference primary cannot have maxStalenessSeconds");
   }
-  if (max_staleness_seconds && *max_staleness_seconds > 0) {
+  if (max_staleness_seconds && *max_staleness_seconds != -1) {
     const std::int64_t floor_ms =
         std::max<std::int64_t>(90'000, heartbeat_frequency.count() + 10'000);
     if (*max_staleness_seconds * 1000 < floor_ms) {
@@ -323,27 +327,141 @@ std::string redact_uri(std::string_view uri) {
   return out;
 }
 
+namespace {
+
+// Options gale reads itself (libmongoc 1.23 does not know them): no "unsupported option" warning.
+bool own_option(const std::string& warning) {
+  std::string w = lower(warning);
+  for (const char* k : {"maxconnecting", "timeoutms\"", "servermonitoringmode"}) {
+    if (w.find(k) != std::string::npos) return true;
+  }
+  return false;
+}
+
+// "mongodb://host?x=1" (no slash before the options) is valid in the current spec.
+std::string add_missing_slash(std::string uri) {
+  auto scheme = uri.find("://");
+  if (scheme == std::string::npos) return uri;
+  auto q = uri.find('?', scheme + 3);
+  if (q != std::string::npos && uri.find('/', scheme + 3) > q) uri.insert(q, "/");
+  return uri;
+}
+
+// The query keys of a URI, as written.
+std::vector<std::string> query_keys(const std::string& uri) {
+  std::vector<std::string> keys;
+  auto q = uri.find('?');
+  if (q == std::string::npos) return keys;
+  std::size_t pos = q + 1;
+  while (pos < uri.size()) {
+    auto end = uri.find_first_of("&;", pos);
+    if (end == std::string::npos) end = uri.size();
+    auto pair = uri.substr(pos, end - pos);
+    keys.push_back(pair.substr(0, pair.find('=')));
+    pos = end + 1;
+  }
+  return keys;
+}
+
+std::string without_option(const std::string& uri, const std::string& key) {
+  auto q = uri.find('?');
+  std::string out = uri.substr(0, q + 1);
+  std::size_t pos = q + 1;
+  bool first = true;
+  while (pos < uri.size()) {
+    auto end = uri.find_first_of("&;", pos);
+    if (end == std::string::npos) end = uri.size();
+    auto pair = uri.substr(pos, end - pos);
+    if (pair.substr(0, pair.find('=')) != key) {
+      out += (first ? "" : "&") + pair;
+      first = false;
+    }
+    pos = end + 1;
+  }
+  return out;
+}
+
+// The option a libmongoc error is about, when the error is only an invalid value (which the spec
+// makes a warning): the key whose name the message quotes.
+std::optional<std::string> invalid_value_option(const std::string& uri,
+                                                const std::string& message) {
+  std::string m = lower(message);
+  const bool about_value = m.find("unsupported value") != std::string::npos ||
+                           m.find("invalid \"") != std::string::npos ||
+                           m.find("value [") != std::string::npos ||
+                           m.find("is required to be") != std::string::npos;
+  if (!about_value) return std::nullopt;
+  for (const auto& key : query_keys(uri)) {
+    std::string k = lower(key);
+    if (k == "authmechanism" || k == "authsource" || k == "readpreference") continue;
+    if (!k.empty() && m.find(k) != std::string::npos) return key;
+  }
+  return std::nullopt;
+}
+
+void check_ranges(std::string_view text, ClientSettings& s, std::vector<std::string>& warnings) {
+  auto negative = [&](Millis& value, Millis fallback, const char* name) {
+    if (value.count() < 0) {
+      warnings.push_back(std::string(name) + " must not be negative; the default is used");
+      value = fallback;
+    }
+  };
+  ClientSettings d;
+  negative(s.connect_timeout, d.connect_timeout, "connectTimeoutMS");
+  negative(s.socket_timeout, d.socket_timeout, "socketTimeoutMS");
+  negative(s.server_selection_timeout, d.server_selection_timeout, "serverSelectionTimeoutMS");
+  negative(s.local_threshold, d.local_threshold, "localThresholdMS");
+  negative(s.max_idle_time, d.max_idle_time, "maxIdleTimeMS");
+  negative(s.wait_queue_timeout, d.wait_queue_timeout, "waitQueueTimeoutMS");
+  if (auto t = raw_option(text, "timeoutms")) {
+    try {
+      std::size_t used = 0;
+      long long v = std::stoll(*t, &used);
+      if (used != t->size() || v < 0) throw std::invalid_argument("x");
+      s.timeout = Millis(v);
+    } catch (...) {
+      warnings.push_back("timeoutMS must be a non-negative integer; ignored");
+    }
+  }
+  if (auto m = raw_option(text, "servermonitoringmode")) {
+    std::string v = lower(*m);
+    if (v != "auto" && v != "stream" && v != "poll") {
+      warnings.push_back("serverMonitoringMode must be auto, stream or poll; ignored");
+    } else {
+      s.server_monitoring_mode = v;
+    }
+  }
+  if (auto src = raw_option(text, "authsource"); src && src->empty()) {
+    invalid("authSource must not be empty");
+  }
+}
+
+}  // namespace
+
 ClientSettings parse_uri(std::string_view text, std::vector<std::string>* warnings) {
   install_log_handler();
   std::vector<std::string> local;
-  t_warnings = &local;
-  bson_error_t error;
-  std::string owned(text);
-  std::unique_ptr<mongoc_uri_t, UriFree> uri(mongoc_uri_new_with_error(owned.c_str(), &error));
-  t_warnings = nullptr;
-  // Our own options are not warnings.
-  std::erase_if(local, [](const std::string& w) {
-    return lower(w).find("maxconnecting") != std::string::npos;
-  });
-  if (!uri) {
-    std::string reason = error.message;
-    if (auto pw = owned.find("://"); pw != std::string::npos) {
-      // libmongoc's messages quote parts of the URI: never let a password through.
-      std::string redacted = redact_uri(owned);
-      if (redacted != owned) reason = "invalid connection string";
+  std::string owned = add_missing_slash(std::string(text));
+  std::unique_ptr<mongoc_uri_t, UriFree> uri;
+  for (int attempt = 0; attempt < 16 && !uri; ++attempt) {
+    bson_error_t error;
+    t_warnings = &local;
+    uri.reset(mongoc_uri_new_with_error(owned.c_str(), &error));
+    t_warnings = nullptr;
+    if (uri) break;
+    // An invalid value is a warning (the option is ignored), as the URI options spec says.
+    if (auto key = invalid_value_option(owned, error.message)) {
+      local.push_back("invalid value for " + *key + " ignored: " + error.message);
+      owned = without_option(owned, *key);
+      continue;
     }
+    std::string reason = error.message;
+    // libmongoc's messages may quote parts of the URI: never let a password through.
+    if (redact_uri(owned) != owned) reason = "invalid connection string";
     invalid("invalid MongoDB connection string " + redact_uri(owned) + ": " + reason);
   }
+  if (!uri) invalid("invalid MongoDB connection string " + redact_uri(owned));
+  std::erase_if(local, own_option);
   ClientSettings s;
   s.redacted_uri = redact_uri(owned);
   read_hosts(uri.get(), s);
@@ -351,8 +469,10 @@ ClientSettings parse_uri(std::string_view text, std::vector<std::string>* warnin
   read_tls(uri.get(), s);
   read_preferences(uri.get(), s);
   read_write_concern(uri.get(), s);
-  read_pool_and_timeouts(text, uri.get(), s);
+  read_pool_and_timeouts(owned, uri.get(), s, local);
   read_misc(uri.get(), s);
+  check_ranges(owned, s, local);
+  s.srv = owned.rfind("mongodb+srv://", 0) == 0;
   s.read_preference.validate(s.heartbeat_frequency);
   if (s.load_balanced && s.hosts.size() > 1) invalid("loadBalanced=true allows one host only");
   if (s.load_balanced && !s.replica_set.empty())

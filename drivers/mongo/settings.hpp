@@ -105,6 +105,12 @@ struct ClientSettings {
   ReadPreference read_preference;
   WriteConcern write_concern;
 
+  // timeoutMS: the default deadline of every operation (none given: serverSelectionTimeoutMS plus
+  // socketTimeoutMS, or 5 minutes).
+  std::optional<Millis> timeout;
+  std::string server_monitoring_mode = "auto";  // gale polls (hello every heartbeatFrequencyMS)
+  bool srv = false;  // mongodb+srv:// (parsed, but gale does not resolve SRV records)
+
   // The URI with its password replaced by "***", for logs and errors.
   std::string redacted_uri;
 };

@@ -67,6 +67,7 @@ TopologyDescription::TopologyDescription(const ClientSettings& s)
     type_ = TopologyType::load_balanced;
   } else if (s.direct_connection.value_or(false)) {
     type_ = TopologyType::single;
+    if (!s.replica_set.empty()) set_name_ = s.replica_set;
   } else if (!s.replica_set.empty()) {
     type_ = TopologyType::replica_set_no_primary;
     set_name_ = s.replica_set;

@@ -30,7 +30,8 @@ class TopologyDescription {
   // The initial state for these seeds and options (directConnection, replicaSet, loadBalanced).
   explicit TopologyDescription(const ClientSettings& settings);
   // A description taken as given (server selection tests): no state machine runs.
-  static TopologyDescription from_servers(TopologyType type, std::vector<ServerDescription> servers);
+  static TopologyDescription from_servers(TopologyType type,
+                                          std::vector<ServerDescription> servers);
 
   // A hello reply (or a failed check, as an Unknown description) for a server of the topology.
   // Descriptions of servers not in the topology, or older than the current one

@@ -45,7 +45,9 @@ TEST_CASE("invalid URIs fail with invalid_argument and never show the password")
     CHECK(e.kind() == gale::ErrorKind::invalid_argument);
     CHECK(std::string(e.what()).find("secretpw") == std::string::npos);
   }
-  CHECK_THROWS_AS(parse_uri("mongodb://h/?maxConnecting=0"), gale::Error);
+  std::vector<std::string> warnings;
+  CHECK(parse_uri("mongodb://h/?maxConnecting=0", &warnings).max_connecting == 2);
+  CHECK_FALSE(warnings.empty());
   CHECK_THROWS_AS(parse_uri("mongodb://h/?minPoolSize=10&maxPoolSize=2"), gale::Error);
   CHECK_THROWS_AS(parse_uri("mongodb://h/?readPreference=primary&maxStalenessSeconds=120"),
                   gale::Error);

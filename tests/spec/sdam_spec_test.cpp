@@ -18,14 +18,16 @@ void expect(bool ok, const std::string& what) {
 
 std::optional<std::int64_t> as_int(const json& v) {
   if (v.is_number()) return v.get<std::int64_t>();
-  if (v.is_object() && v.contains("$numberLong")) return std::stoll(v["$numberLong"].get<std::string>());
+  if (v.is_object() && v.contains("$numberLong"))
+    return std::stoll(v["$numberLong"].get<std::string>());
   return std::nullopt;
 }
 
 void check_server(const std::string& address, const ServerDescription& s, const json& want) {
   const std::string at = address + ": ";
   expect(to_string(s.type) == want["type"].get<std::string>(),
-         at + "type " + std::string(to_string(s.type)) + ", expected " + want["type"].get<std::string>());
+         at + "type " + std::string(to_string(s.type)) + ", expected " +
+             want["type"].get<std::string>());
   if (want.contains("setName")) {
     if (want["setName"].is_null()) {
       expect(!s.set_name, at + "setName should be unset");
@@ -34,12 +36,14 @@ void check_server(const std::string& address, const ServerDescription& s, const 
     }
   }
   if (want.contains("setVersion")) {
-    expect(want["setVersion"].is_null() ? !s.set_version : s.set_version == as_int(want["setVersion"]),
-           at + "setVersion");
+    expect(
+        want["setVersion"].is_null() ? !s.set_version : s.set_version == as_int(want["setVersion"]),
+        at + "setVersion");
   }
   if (want.contains("electionId")) {
-    expect(want["electionId"].is_null() ? !s.election_id
-                                        : s.election_id == want["electionId"]["$oid"].get<std::string>(),
+    expect(want["electionId"].is_null()
+               ? !s.election_id
+               : s.election_id == want["electionId"]["$oid"].get<std::string>(),
            at + "electionId");
   }
   if (want.contains("logicalSessionTimeoutMinutes")) {
@@ -59,7 +63,8 @@ void check_server(const std::string& address, const ServerDescription& s, const 
     if (tv.is_null()) {
       expect(!s.topology_version, at + "topologyVersion should be unset");
     } else {
-      expect(s.topology_version && s.topology_version->process_id == tv["processId"]["$oid"].get<std::string>() &&
+      expect(s.topology_version &&
+                 s.topology_version->process_id == tv["processId"]["$oid"].get<std::string>() &&
                  s.topology_version->counter == as_int(tv["counter"]),
              at + "topologyVersion");
     }
@@ -71,11 +76,13 @@ void check_outcome(const TopologyDescription& t, const json& outcome) {
          "topologyType " + std::string(to_string(t.type())) + ", expected " +
              outcome["topologyType"].get<std::string>());
   if (outcome.contains("setName")) {
-    expect(outcome["setName"].is_null() ? !t.set_name() : t.set_name() == outcome["setName"].get<std::string>(),
+    expect(outcome["setName"].is_null() ? !t.set_name()
+                                        : t.set_name() == outcome["setName"].get<std::string>(),
            "setName");
   }
   const auto& servers = outcome["servers"];
-  expect(servers.size() == t.servers().size(), "expected " + std::to_string(servers.size()) + " servers, have " + t.summary());
+  expect(servers.size() == t.servers().size(),
+         "expected " + std::to_string(servers.size()) + " servers, have " + t.summary());
   for (auto it = servers.begin(); it != servers.end(); ++it) {
     const auto* s = t.find(it.key());
     expect(s != nullptr, "missing server " + it.key() + " in " + t.summary());
@@ -83,7 +90,8 @@ void check_outcome(const TopologyDescription& t, const json& outcome) {
   }
   if (outcome.contains("logicalSessionTimeoutMinutes")) {
     const auto& v = outcome["logicalSessionTimeoutMinutes"];
-    expect(v.is_null() ? !t.logical_session_timeout_minutes() : t.logical_session_timeout_minutes() == as_int(v),
+    expect(v.is_null() ? !t.logical_session_timeout_minutes()
+                       : t.logical_session_timeout_minutes() == as_int(v),
            "logicalSessionTimeoutMinutes");
   }
   if (outcome.contains("maxSetVersion")) {
@@ -96,7 +104,8 @@ void check_outcome(const TopologyDescription& t, const json& outcome) {
            "maxElectionId");
   }
   if (outcome.contains("compatible")) {
-    expect(outcome["compatible"].get<bool>() == t.compatible(), "compatible: " + t.compatibility_error());
+    expect(outcome["compatible"].get<bool>() == t.compatible(),
+           "compatible: " + t.compatibility_error());
   }
 }
 
@@ -115,7 +124,8 @@ void run_scenario(const json& doc) {
 int run_sdam(const std::string& sub) {
   return spec::run_area("server-discovery-and-monitoring/" + sub, "sdam/" + sub,
                         [](const spec::fs::path& file, spec::Tally& tally) {
-                          tally.run(file.filename().string(), [&] { run_scenario(spec::load(file)); });
+                          tally.run(file.filename().string(),
+                                    [&] { run_scenario(spec::load(file)); });
                         });
 }
 

@@ -21,7 +21,8 @@ void expect(bool ok, const std::string& what) {
 
 std::int64_t as_int(const json& v) {
   if (v.is_number()) return v.get<std::int64_t>();
-  if (v.is_object() && v.contains("$numberLong")) return std::stoll(v["$numberLong"].get<std::string>());
+  if (v.is_object() && v.contains("$numberLong"))
+    return std::stoll(v["$numberLong"].get<std::string>());
   return 0;
 }
 
@@ -65,11 +66,13 @@ SelectionCriteria criteria_of(const json& t) {
   c.write = t.value("operation", "read") == "write";
   const json rp = t.value("read_preference", json::object());
   if (rp.contains("mode")) c.read_preference.mode = parse_read_mode(rp["mode"].get<std::string>());
-  for (const auto& set : rp.value("tag_sets", json::array())) c.read_preference.tag_sets.push_back(set);
-  if (rp.contains("maxStalenessSeconds") && as_int(rp["maxStalenessSeconds"]) > 0) {
+  for (const auto& set : rp.value("tag_sets", json::array()))
+    c.read_preference.tag_sets.push_back(set);
+  if (rp.contains("maxStalenessSeconds") && as_int(rp["maxStalenessSeconds"]) != -1) {
     c.read_preference.max_staleness_seconds = as_int(rp["maxStalenessSeconds"]);
   }
-  if (t.contains("heartbeatFrequencyMS")) c.heartbeat_frequency = Millis(as_int(t["heartbeatFrequencyMS"]));
+  if (t.contains("heartbeatFrequencyMS"))
+    c.heartbeat_frequency = Millis(as_int(t["heartbeatFrequencyMS"]));
   for (const auto& d : t.value("deprioritized_servers", json::array())) {
     c.deprioritized.push_back(d["address"].get<std::string>());
   }
@@ -93,15 +96,18 @@ void run_selection(const json& t) {
   auto sel = select_servers(topology, criteria);
   if (t.contains("suitable_servers")) {
     auto want = addresses(t["suitable_servers"]);
-    expect(want == addresses(sel.suitable), "suitable " + show(addresses(sel.suitable)) + ", expected " + show(want));
+    expect(want == addresses(sel.suitable),
+           "suitable " + show(addresses(sel.suitable)) + ", expected " + show(want));
   }
   auto want = addresses(t["in_latency_window"]);
-  expect(want == addresses(sel.in_window), "in window " + show(addresses(sel.in_window)) + ", expected " + show(want));
+  expect(want == addresses(sel.in_window),
+         "in window " + show(addresses(sel.in_window)) + ", expected " + show(want));
 }
 
 void run_rtt(const json& t) {
   std::optional<double> previous;
-  if (!(t["avg_rtt_ms"].is_string() && t["avg_rtt_ms"] == "NULL")) previous = t["avg_rtt_ms"].get<double>();
+  if (!(t["avg_rtt_ms"].is_string() && t["avg_rtt_ms"] == "NULL"))
+    previous = t["avg_rtt_ms"].get<double>();
   double got = average_rtt(previous, t["new_rtt_ms"].get<double>());
   expect(std::fabs(got - t["new_avg_rtt"].get<double>()) < 1e-6, "average " + std::to_string(got));
 }
@@ -109,7 +115,8 @@ void run_rtt(const json& t) {
 void run_in_window(const json& t) {
   auto topology = topology_of(t["topology_description"]);
   std::map<std::string, int> ops;
-  for (const auto& m : t["mocked_topology_state"]) ops[m["address"].get<std::string>()] = m["operation_count"].get<int>();
+  for (const auto& m : t["mocked_topology_state"])
+    ops[m["address"].get<std::string>()] = m["operation_count"].get<int>();
   SelectionCriteria c;
   c.read_preference.mode = ReadMode::nearest;
   auto sel = select_servers(topology, c);
@@ -117,19 +124,22 @@ void run_in_window(const json& t) {
   std::map<std::string, int> seen;
   const int iterations = t["iterations"].get<int>();
   for (int i = 0; i < iterations; ++i) {
-    const auto* s = pick_server(sel.in_window, [&](const std::string& a) { return ops[a]; }, rng);
+    const auto* s = pick_server(
+        sel.in_window, [&](const std::string& a) { return ops[a]; }, rng);
     expect(s != nullptr, "nothing selected");
     ++seen[s->address];
   }
   const auto& outcome = t["outcome"];
   const double tolerance = outcome["tolerance"].get<double>();
-  for (auto it = outcome["expected_frequencies"].begin(); it != outcome["expected_frequencies"].end(); ++it) {
+  for (auto it = outcome["expected_frequencies"].begin();
+       it != outcome["expected_frequencies"].end(); ++it) {
     double want = it.value().get<double>();
     double got = static_cast<double>(seen[it.key()]) / iterations;
     if (want == 0 || want == 1) {
       expect(got == want, it.key() + " frequency " + std::to_string(got));
     } else {
-      expect(std::fabs(got - want) <= tolerance, it.key() + " frequency " + std::to_string(got) + " vs " + std::to_string(want));
+      expect(std::fabs(got - want) <= tolerance,
+             it.key() + " frequency " + std::to_string(got) + " vs " + std::to_string(want));
     }
   }
 }

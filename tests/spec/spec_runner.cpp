@@ -71,9 +71,10 @@ int run_area(const std::string& area, const std::string& label,
   Tally tally(label);
   auto dir = data_dir();
   if (!dir) {
-    std::printf("[spec] %s: SKIPPED, no spec data (set GALE_MONGO_SPEC_DIR or put "
-                "mongo-spec-tests in ../shared)\n",
-                label.c_str());
+    std::printf(
+        "[spec] %s: SKIPPED, no spec data (set GALE_MONGO_SPEC_DIR or put "
+        "mongo-spec-tests in ../shared)\n",
+        label.c_str());
     return 0;
   }
   auto files = files_of(area);
