@@ -320,22 +320,23 @@ Future<BulkWriteResult> Collection::write_batches(std::vector<WriteModel> reques
 }
 
 Future<InsertOneResult> Collection::insert_one(json document, InsertOptions options) {
+  BulkWriteOptions bo{true, options.bypass_document_validation, options.write_concern,
+                      options.timeout};
   std::vector<WriteModel> r;
   r.push_back(InsertOne{std::move(document)});
-  auto res = co_await write_batches(std::move(r), {true, options.bypass_document_validation,
-                                                   options.write_concern, options.timeout});
+  auto res = co_await write_batches(std::move(r), std::move(bo));
   co_return InsertOneResult{res.inserted_ids.at(0), res.acknowledged};
 }
 
 Future<InsertManyResult> Collection::insert_many(std::vector<json> documents,
                                                  InsertOptions options) {
+  BulkWriteOptions bo{options.ordered, options.bypass_document_validation, options.write_concern,
+                      options.timeout};
   std::vector<WriteModel> r;
   r.reserve(documents.size());
   for (auto& d : documents) r.push_back(InsertOne{std::move(d)});
   documents.clear();
-  auto res =
-      co_await write_batches(std::move(r), {options.ordered, options.bypass_document_validation,
-                                            options.write_concern, options.timeout});
+  auto res = co_await write_batches(std::move(r), std::move(bo));
   co_return InsertManyResult{std::move(res.inserted_ids), res.acknowledged};
 }
 
@@ -358,37 +359,39 @@ BulkWriteOptions bulk_options(const std::optional<WriteConcern>& wc,
 }  // namespace
 
 Future<UpdateResult> Collection::update_one(json filter, json update, UpdateOptions o) {
+  auto bo = bulk_options(o.write_concern, o.timeout);
   std::vector<WriteModel> r;
   r.push_back(UpdateOne{std::move(filter), std::move(update), o.upsert, o.array_filters});
-  co_return to_update_result(
-      co_await write_batches(std::move(r), bulk_options(o.write_concern, o.timeout)));
+  co_return to_update_result(co_await write_batches(std::move(r), std::move(bo)));
 }
 
 Future<UpdateResult> Collection::update_many(json filter, json update, UpdateOptions o) {
+  auto bo = bulk_options(o.write_concern, o.timeout);
   std::vector<WriteModel> r;
   r.push_back(UpdateMany{std::move(filter), std::move(update), o.upsert, o.array_filters});
-  co_return to_update_result(
-      co_await write_batches(std::move(r), bulk_options(o.write_concern, o.timeout)));
+  co_return to_update_result(co_await write_batches(std::move(r), std::move(bo)));
 }
 
 Future<UpdateResult> Collection::replace_one(json filter, json replacement, UpdateOptions o) {
+  auto bo = bulk_options(o.write_concern, o.timeout);
   std::vector<WriteModel> r;
   r.push_back(ReplaceOne{std::move(filter), std::move(replacement), o.upsert});
-  co_return to_update_result(
-      co_await write_batches(std::move(r), bulk_options(o.write_concern, o.timeout)));
+  co_return to_update_result(co_await write_batches(std::move(r), std::move(bo)));
 }
 
 Future<DeleteResult> Collection::delete_one(json filter, DeleteOptions o) {
+  auto bo = bulk_options(o.write_concern, o.timeout);
   std::vector<WriteModel> r;
   r.push_back(DeleteOne{std::move(filter)});
-  auto res = co_await write_batches(std::move(r), bulk_options(o.write_concern, o.timeout));
+  auto res = co_await write_batches(std::move(r), std::move(bo));
   co_return DeleteResult{res.deleted_count, res.acknowledged};
 }
 
 Future<DeleteResult> Collection::delete_many(json filter, DeleteOptions o) {
+  auto bo = bulk_options(o.write_concern, o.timeout);
   std::vector<WriteModel> r;
   r.push_back(DeleteMany{std::move(filter)});
-  auto res = co_await write_batches(std::move(r), bulk_options(o.write_concern, o.timeout));
+  auto res = co_await write_batches(std::move(r), std::move(bo));
   co_return DeleteResult{res.deleted_count, res.acknowledged};
 }
 
@@ -614,7 +617,8 @@ Future<std::vector<std::string>> Collection::create_indexes(std::vector<IndexMod
   CommandBuilder b;
   b.str("createIndexes", name_);
   b.json("indexes", specs);
-  co_await simple(client_, database_, b.done(), true);
+  auto body = b.done();
+  co_await simple(client_, database_, std::move(body), true);
   co_return names;
 }
 
@@ -638,21 +642,24 @@ Future<void> Collection::drop_index(std::string index) {
   CommandBuilder b;
   b.str("dropIndexes", name_);
   b.str("index", index);
-  co_await simple(client_, database_, b.done(), true);
+  auto body = b.done();
+  co_await simple(client_, database_, std::move(body), true);
 }
 
 Future<void> Collection::drop_indexes() {
   CommandBuilder b;
   b.str("dropIndexes", name_);
   b.str("index", "*");
-  co_await simple(client_, database_, b.done(), true);
+  auto body = b.done();
+  co_await simple(client_, database_, std::move(body), true);
 }
 
 Future<void> Collection::drop() {
   CommandBuilder b;
   b.str("drop", name_);
   try {
-    co_await simple(client_, database_, b.done(), true);
+    auto body = b.done();
+    co_await simple(client_, database_, std::move(body), true);
   } catch (const MongoError& e) {
     if (e.code() != 26) throw;  // NamespaceNotFound: already gone
   }

@@ -234,7 +234,8 @@ Future<void> Connection::handshake(Clock::time_point deadline) {
   Document body(&cmd);
   bson_destroy(&cmd);
   auto started = Clock::now();
-  Document reply = co_await command(std::move(body), {}, deadline);
+  std::vector<wire::Sequence> none;
+  Document reply = co_await command(std::move(body), std::move(none), deadline);
   handshake_rtt_ms_ = elapsed_ms(started);
   check_reply(reply);
   hello_ = ServerDescription::from_hello(address_, reply.to_json(), handshake_rtt_ms_);
@@ -317,7 +318,9 @@ Future<void> Connection::authenticate(Clock::time_point deadline) {
     }
   };
 
-  Document first = co_await command(sasl("saslStart", scram.client_first(), 0), {}, deadline);
+  Document start = sasl("saslStart", scram.client_first(), 0);
+  std::vector<wire::Sequence> none1, none2, none3;
+  Document first = co_await command(std::move(start), std::move(none1), deadline);
   checked(first);
   auto conversation = static_cast<std::int32_t>(reply_int(first, "conversationId").value_or(1));
   scram.read_server_first(payload_of(first));
@@ -327,20 +330,22 @@ Future<void> Connection::authenticate(Clock::time_point deadline) {
   if (auto cached = config_->scram_cache ? config_->scram_cache->get(key) : std::nullopt) {
     salted = std::move(*cached);
   } else {
-    std::string prepared = scram.prepared_password();
-    salted = co_await IOLoop::current().run_in_executor(
-        [hash, prepared, salt = scram.salt(), n = scram.iterations()] {
-          return scram_salted_password(hash, prepared, salt, n);
-        });
+    // PBKDF2 runs thousands of rounds: off the loop. (The job is a named local: g++ 12
+    // mishandles non-trivial temporaries inside a co_await expression.)
+    auto job = [hash, prepared = scram.prepared_password(), salt = scram.salt(),
+                n = scram.iterations()] { return scram_salted_password(hash, prepared, salt, n); };
+    auto derived = IOLoop::current().run_in_executor(std::move(job));
+    salted = co_await std::move(derived);
     if (config_->scram_cache) config_->scram_cache->put(key, salted);
   }
-  Document second = co_await command(sasl("saslContinue", scram.client_final(salted), conversation),
-                                     {}, deadline);
+  Document proof = sasl("saslContinue", scram.client_final(salted), conversation);
+  Document second = co_await command(std::move(proof), std::move(none2), deadline);
   checked(second);
   scram.verify_server_final(payload_of(second));
   auto done = reply_int(second, "done").value_or(0);
   if (!done) {
-    Document third = co_await command(sasl("saslContinue", "", conversation), {}, deadline);
+    Document empty = sasl("saslContinue", "", conversation);
+    Document third = co_await command(std::move(empty), std::move(none3), deadline);
     checked(third);
   }
 }

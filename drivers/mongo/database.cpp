@@ -51,7 +51,8 @@ Future<std::vector<std::string>> Database::list_collection_names(json filter) {
   s->first.deadline = client_->deadline(std::nullopt);
   Cursor c(std::move(s));
   std::vector<std::string> names;
-  for (auto& d : co_await c.to_list()) names.push_back(d.value("name", std::string()));
+  auto docs = co_await c.to_list();
+  for (auto& d : docs) names.push_back(d.value("name", std::string()));
   co_return names;
 }
 

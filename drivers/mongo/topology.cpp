@@ -91,6 +91,12 @@ void Topology::add_server(const std::string& address) {
     return Connection::open(config, Clock::now() + config->connect_timeout);
   };
   hooks.is_usable = [](const Connection& c) { return c.usable(); };
+  // Bad credentials or an unusable TLS setup do not heal by retrying: fail the waiters now.
+  hooks.is_fatal = [](const std::exception_ptr& e) {
+    auto kind = kind_of(e);
+    return kind == ErrorKind::unauthorized || kind == ErrorKind::invalid_argument ||
+           kind == ErrorKind::forbidden;
+  };
   server->pool = std::make_unique<Pool<Connection>>(o, std::move(hooks));
   servers_.emplace(address, server);
   if (!settings_.load_balanced) (void)monitor(shared_from_this(), server);
@@ -191,8 +197,10 @@ Future<void> Topology::monitor(std::shared_ptr<Topology> self, std::shared_ptr<S
         d = server->monitor_connection->description();
         d.round_trip_ms = server->monitor_connection->handshake_rtt_ms();
       } else {
-        Document reply =
-            co_await server->monitor_connection->command(hello_command(), {}, deadline);
+        Document hello = hello_command();
+        std::vector<wire::Sequence> none;
+        Document reply = co_await server->monitor_connection->command(std::move(hello),
+                                                                      std::move(none), deadline);
         double rtt = std::chrono::duration<double, std::milli>(Clock::now() - started).count();
         check_reply(reply);
         d = ServerDescription::from_hello(address, reply.to_json(), rtt);
