@@ -182,31 +182,49 @@ std::vector<Batch> plan(const std::vector<WriteModel>& requests, const std::vect
   return out;
 }
 
+// The counters of a write reply, read in place; only errors and upserts become JSON.
 void read_batch_reply(const Document& reply, const Batch& batch, BulkWriteResult& result,
                       std::vector<WriteError>& errors) {
-  json r = reply.to_json();
-  std::int64_t n = r.value("n", std::int64_t{0});
+  bson_t doc = reply.view();
+  bson_iter_t it;
+  std::int64_t n = 0, modified = 0;
+  json upserted, write_errors, concern_error;
+  if (!bson_iter_init(&it, &doc)) throw MongoError(ErrorKind::internal, "corrupt write reply");
+  while (bson_iter_next(&it)) {
+    std::string_view key = bson_iter_key(&it);
+    if (key == "n") {
+      n = bson_iter_as_int64(&it);
+    } else if (key == "nModified") {
+      modified = bson_iter_as_int64(&it);
+    } else if (key == "upserted") {
+      upserted = value_to_json(&it);
+    } else if (key == "writeErrors") {
+      write_errors = value_to_json(&it);
+    } else if (key == "writeConcernError") {
+      concern_error = value_to_json(&it);
+    }
+  }
   if (batch.kind == Kind::insert) {
     result.inserted_count += n;
   } else if (batch.kind == Kind::remove) {
     result.deleted_count += n;
   } else {
-    std::int64_t upserted = 0;
-    if (auto it = r.find("upserted"); it != r.end() && it->is_array()) {
-      for (const auto& u : *it) {
+    std::int64_t count = 0;
+    if (upserted.is_array()) {
+      for (const auto& u : upserted) {
         auto local = u.value("index", std::size_t{0});
         if (local < batch.indexes.size()) {
           result.upserted_ids[batch.indexes[local]] = u.value("_id", json());
         }
-        ++upserted;
+        ++count;
       }
     }
-    result.upserted_count += upserted;
-    result.matched_count += n - upserted;
-    result.modified_count += r.value("nModified", std::int64_t{0});
+    result.upserted_count += count;
+    result.matched_count += n - count;
+    result.modified_count += modified;
   }
-  if (auto it = r.find("writeErrors"); it != r.end() && it->is_array()) {
-    for (const auto& e : *it) {
+  if (write_errors.is_array()) {
+    for (const auto& e : write_errors) {
       auto local = e.value("index", std::size_t{0});
       WriteError w;
       w.index = local < batch.indexes.size() ? batch.indexes[local] : local;
@@ -216,11 +234,12 @@ void read_batch_reply(const Document& reply, const Batch& batch, BulkWriteResult
       errors.push_back(std::move(w));
     }
   }
-  if (auto it = r.find("writeConcernError"); it != r.end() && it->is_object()) {
-    int code = it->value("code", 64);
-    throw MongoError(ErrorKind::unavailable,
-                     "write concern error: " + it->value("errmsg", std::string("unknown")), code,
-                     it->value("codeName", std::string()));
+  if (concern_error.is_object()) {
+    int code = concern_error.value("code", 64);
+    throw MongoError(
+        ErrorKind::unavailable,
+        "write concern error: " + concern_error.value("errmsg", std::string("unknown")), code,
+        concern_error.value("codeName", std::string()));
   }
 }
 
