@@ -1,0 +1,190 @@
+// Against a deliberately scripted peer (a fake mongod written here, on the test's loop): a
+// client-side deadline closes the socket, "not primary" marks the server Unknown and clears its
+// pool, zlib compression is negotiated and used, a reply that lies about its length is refused.
+#include <catch2/catch.hpp>
+
+#include <asio/ip/tcp.hpp>
+#include <asio/read.hpp>
+#include <asio/write.hpp>
+
+#include <cstring>
+
+#include "gale/mongo/topology_description.hpp"
+#include "gale/mongo/wire.hpp"
+#include "mongo/support.hpp"
+
+using namespace std::chrono_literals;
+using asio::ip::tcp;
+using gale::ErrorKind;
+using gale::IOLoop;
+using gale::mongo::Client;
+using gale::mongo::Document;
+using gale::mongo::json;
+namespace wire = gale::mongo::wire;
+
+namespace {
+
+enum class Mode { ok, silent, not_primary, lying_length };
+
+class FakeServer {
+ public:
+  explicit FakeServer(IOLoop& loop, Mode mode) : mode_(mode), acceptor_(loop.context()) {
+    tcp::endpoint at(asio::ip::make_address("127.0.0.1"), 0);
+    acceptor_.open(at.protocol());
+    acceptor_.bind(at);
+    acceptor_.listen();
+    accept();
+  }
+  int port() const { return acceptor_.local_endpoint().port(); }
+  std::string uri(const std::string& options) const {
+    return "mongodb://127.0.0.1:" + std::to_string(port()) + "/?" + options;
+  }
+  int finds = 0;
+  int compressed_requests = 0;
+  int connections = 0;
+
+ private:
+  struct Conn {
+    explicit Conn(tcp::socket s) : socket(std::move(s)) {}
+    tcp::socket socket;
+    std::vector<std::uint8_t> in;
+    std::vector<std::uint8_t> out;
+    bool compress = false;
+  };
+
+  void accept() {
+    acceptor_.async_accept([this](asio::error_code ec, tcp::socket s) {
+      if (ec) return;
+      ++connections;
+      auto c = std::make_shared<Conn>(std::move(s));
+      conns_.push_back(c);
+      read_header(c);
+      accept();
+    });
+  }
+
+  void read_header(std::shared_ptr<Conn> c) {
+    c->in.assign(16, 0);
+    asio::async_read(c->socket, asio::buffer(c->in), [this, c](asio::error_code ec, std::size_t) {
+      if (ec) return;
+      auto h = wire::read_header(c->in.data());
+      c->in.resize(static_cast<std::size_t>(h.length));
+      asio::async_read(c->socket, asio::buffer(c->in.data() + 16, c->in.size() - 16),
+                       [this, c](asio::error_code e, std::size_t) {
+                         if (!e) answer(c);
+                       });
+    });
+  }
+
+  void answer(std::shared_ptr<Conn> c) {
+    auto h = wire::read_header(c->in.data());
+    if (h.opcode == wire::kOpCompressed) ++compressed_requests;
+    auto request = wire::decode_reply(c->in, 48'000'000).body.to_json();
+    json reply;
+    if (request.contains("hello")) {
+      reply = {{"ok", 1},
+               {"isWritablePrimary", true},
+               {"maxWireVersion", 17},
+               {"minWireVersion", 0},
+               {"maxBsonObjectSize", 16777216},
+               {"maxMessageSizeBytes", 48000000},
+               {"maxWriteBatchSize", 100000}};
+      for (const auto& name : request.value("compression", json::array())) {
+        if (name == "zlib") reply["compression"] = json::array({"zlib"});
+      }
+    } else if (request.contains("find")) {
+      ++finds;
+      if (mode_ == Mode::silent) return read_header(c);  // never answers
+      if (mode_ == Mode::not_primary) {
+        reply = {{"ok", 0},
+                 {"code", 10107},
+                 {"codeName", "NotWritablePrimary"},
+                 {"errmsg", "not primary"}};
+      } else {
+        reply = {
+            {"ok", 1},
+            {"cursor", {{"id", 0}, {"ns", "db.c"}, {"firstBatch", json::array({{{"_id", 1}}})}}}};
+      }
+    } else {
+      reply = {{"ok", 1}};
+    }
+    c->out = wire::encode_msg(1, Document(reply));
+    std::memcpy(c->out.data() + 8, c->in.data() + 4, 4);  // responseTo
+    if (request.contains("find") && mode_ == Mode::lying_length) {
+      std::int32_t huge = 1 << 30;
+      std::memcpy(c->out.data(), &huge, 4);
+    }
+    if (c->compress) c->out = wire::compress_message(c->out, wire::Compressor::zlib);
+    if (request.contains("hello") && reply.contains("compression")) c->compress = true;
+    asio::async_write(c->socket, asio::buffer(c->out), [this, c](asio::error_code ec, std::size_t) {
+      if (!ec) read_header(c);
+    });
+  }
+
+  Mode mode_;
+  tcp::acceptor acceptor_;
+  std::vector<std::shared_ptr<Conn>> conns_;
+};
+
+}  // namespace
+
+TEST_CASE("a client-side deadline fails with timeout and closes the connection") {
+  IOLoop loop;
+  FakeServer server(loop, Mode::silent);
+  Client client(server.uri("serverSelectionTimeoutMS=2000"));
+  gale::mongo::FindOptions o;
+  o.timeout = 300ms;
+  auto started = gale::Clock::now();
+  try {
+    loop.run_sync([&] { return client["db"]["c"].find_one({}, o); }, 10s);
+    FAIL("no error");
+  } catch (const gale::Error& e) {
+    CHECK(e.kind() == ErrorKind::timeout);
+  }
+  auto took = gale::Clock::now() - started;
+  CHECK(took >= 250ms);
+  CHECK(took < 2s);
+  CHECK(server.finds == 1);  // a timeout is not retried
+  auto stats = client.pool_stats();
+  CHECK(stats.discarded >= 1);  // the socket with a pending reply is never reused
+  CHECK(stats.in_use == 0);
+}
+
+TEST_CASE("not primary marks the server Unknown, clears its pool, and a read retries once") {
+  IOLoop loop;
+  FakeServer server(loop, Mode::not_primary);
+  Client client(server.uri("serverSelectionTimeoutMS=2000&heartbeatFrequencyMS=60000"));
+  try {
+    loop.run_sync([&] { return client["db"]["c"].find_one(); }, 10s);
+    FAIL("no error");
+  } catch (const gale::mongo::MongoError& e) {
+    CHECK(e.kind() == ErrorKind::unavailable);
+    CHECK(e.code() == 10107);
+    CHECK(e.code_name() == "NotWritablePrimary");
+  }
+  CHECK(server.finds == 2);  // the retryable read went once more, after a fresh check
+  CHECK(client.pool_stats().discarded >= 1);
+}
+
+TEST_CASE("zlib compression is negotiated in the handshake and used for commands") {
+  IOLoop loop;
+  FakeServer server(loop, Mode::ok);
+  Client client(server.uri("compressors=zlib&serverSelectionTimeoutMS=2000"));
+  auto doc = loop.run_sync([&] { return client["db"]["c"].find_one(); }, 10s);
+  REQUIRE(doc);
+  CHECK((*doc)["_id"] == 1);
+  CHECK(server.compressed_requests >= 1);
+}
+
+TEST_CASE("a reply that lies about its length is a protocol error, not a 1 GiB allocation") {
+  IOLoop loop;
+  FakeServer server(loop, Mode::lying_length);
+  Client client(server.uri("serverSelectionTimeoutMS=2000&retryReads=false"));
+  try {
+    loop.run_sync([&] { return client["db"]["c"].find_one(); }, 10s);
+    FAIL("no error");
+  } catch (const gale::Error& e) {
+    CHECK(std::string(e.what()).find("protocol error") != std::string::npos);
+  }
+  CHECK(client.pool_stats().discarded >= 1);
+}
