@@ -168,9 +168,8 @@ bool append_fast_wrapper(bson_t* out, std::string_view key, const J& obj) {
     bson_append_decimal128(out, key.data(), klen, &dec);
     return true;
   }
-  if (name == "$date" && v.is_number_integer()) {
-    bson_append_date_time(out, key.data(), klen, v.template get<std::int64_t>());
-    return true;
+  if (name == "$date" && v.is_number()) {
+    invalid("\"" + std::string(key) + "\": $date takes an ISO-8601 string or {\"$numberLong\": ...}");
   }
   if (name == "$date" && v.is_object() && v.size() == 1 && v.contains("$numberLong") &&
       v["$numberLong"].is_string()) {
