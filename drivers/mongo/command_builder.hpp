@@ -1,10 +1,15 @@
 // detail: a bson_t under construction, for commands (the command name must come first).
+//
+// The bson_t lives on the heap: libbson declares it 128-byte aligned, more than a coroutine
+// frame guarantees, and builders are used inside coroutines.
 #pragma once
 
 #include <bson/bson.h>
 
+#include <memory>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "gale/mongo/document.hpp"
 
@@ -12,7 +17,7 @@ namespace gale::mongo::detail {
 
 class CommandBuilder {
  public:
-  CommandBuilder() { bson_init(&b_); }
+  CommandBuilder() : owned_(new Box), b_(owned_->bson) { bson_init(&b_); }
   ~CommandBuilder() { bson_destroy(&b_); }
   CommandBuilder(const CommandBuilder&) = delete;
   CommandBuilder& operator=(const CommandBuilder&) = delete;
@@ -47,11 +52,28 @@ class CommandBuilder {
     bson_append_document(&b_, key.data(), static_cast<int>(key.size()), &v);
     return *this;
   }
+  CommandBuilder& i64_list(std::string_view key, const std::vector<std::int64_t>& values) {
+    bson_t child;
+    bson_append_array_begin(&b_, key.data(), static_cast<int>(key.size()), &child);
+    char buf[16];
+    const char* k = nullptr;
+    std::uint32_t i = 0;
+    for (auto v : values) {
+      std::size_t n = bson_uint32_to_string(i++, &k, buf, sizeof buf);
+      bson_append_int64(&child, k, static_cast<int>(n), v);
+    }
+    bson_append_array_end(&b_, &child);
+    return *this;
+  }
   bson_t* raw() noexcept { return &b_; }
   Document done() const { return Document(&b_); }
 
  private:
-  bson_t b_;
+  struct Box {
+    bson_t bson;
+  };
+  std::unique_ptr<Box> owned_;  // aligned new: bson_t asks for 128 bytes
+  bson_t& b_;
 };
 
 // {"a": 1} or [["a", 1], ...] as an ordered document.

@@ -147,6 +147,28 @@ void Connection::fail(const std::string& what) {
   throw network_error(address_, what);
 }
 
+// The handshake's hello (a plain function: bson_t is over-aligned for a coroutine frame).
+Document Connection::hello_command() const {
+  bson_t cmd;
+  bson_init(&cmd);
+  BSON_APPEND_INT32(&cmd, "hello", 1);
+  BSON_APPEND_BOOL(&cmd, "helloOk", true);
+  append_json(&cmd, "client", config_->client_metadata);
+  if (!config_->compressors.empty()) {
+    append_json(&cmd, "compression", nlohmann::json(config_->compressors));
+  }
+  if (config_->load_balanced) BSON_APPEND_BOOL(&cmd, "loadBalanced", true);
+  const auto& cred = config_->credentials;
+  if (cred && cred->mechanism.empty()) {
+    std::string user = cred->source + "." + cred->username;
+    BSON_APPEND_UTF8(&cmd, "saslSupportedMechs", user.c_str());
+  }
+  BSON_APPEND_UTF8(&cmd, "$db", "admin");
+  Document body(&cmd);
+  bson_destroy(&cmd);
+  return body;
+}
+
 Future<std::unique_ptr<Connection>> Connection::open(std::shared_ptr<const ConnectionConfig> config,
                                                      Clock::time_point deadline) {
   std::unique_ptr<Connection> c(new Connection(std::move(config)));
@@ -216,23 +238,7 @@ Future<void> Connection::connect(Clock::time_point deadline) {
 }
 
 Future<void> Connection::handshake(Clock::time_point deadline) {
-  bson_t cmd;
-  bson_init(&cmd);
-  BSON_APPEND_INT32(&cmd, "hello", 1);
-  BSON_APPEND_BOOL(&cmd, "helloOk", true);
-  append_json(&cmd, "client", config_->client_metadata);
-  if (!config_->compressors.empty()) {
-    append_json(&cmd, "compression", nlohmann::json(config_->compressors));
-  }
-  if (config_->load_balanced) BSON_APPEND_BOOL(&cmd, "loadBalanced", true);
-  const auto& cred = config_->credentials;
-  if (cred && cred->mechanism.empty()) {
-    std::string user = cred->source + "." + cred->username;
-    BSON_APPEND_UTF8(&cmd, "saslSupportedMechs", user.c_str());
-  }
-  BSON_APPEND_UTF8(&cmd, "$db", "admin");
-  Document body(&cmd);
-  bson_destroy(&cmd);
+  Document body = hello_command();
   auto started = Clock::now();
   std::vector<wire::Sequence> none;
   Document reply = co_await command(std::move(body), std::move(none), deadline);

@@ -83,6 +83,7 @@ class Connection {
 
   Future<void> connect(Clock::time_point deadline);
   Future<void> handshake(Clock::time_point deadline);
+  Document hello_command() const;
   Future<void> authenticate(Clock::time_point deadline);
   Future<Document> round_trip(std::vector<std::uint8_t> message, Clock::time_point deadline,
                               bool expect_reply);

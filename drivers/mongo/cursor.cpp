@@ -1,6 +1,7 @@
 #include "gale/mongo/cursor.hpp"
 
 #include "gale/loop/log.hpp"
+#include "gale/mongo/command_builder.hpp"
 #include "gale/mongo/cursor_state.hpp"
 #include "gale/mongo/reply.hpp"
 
@@ -32,20 +33,18 @@ void load_batch(CursorState& s, Document reply) {
 }
 
 Future<Unit> get_more(std::shared_ptr<CursorState> s) {
-  bson_t cmd;
-  bson_init(&cmd);
-  BSON_APPEND_INT64(&cmd, "getMore", s->id);
-  BSON_APPEND_UTF8(&cmd, "collection", s->collection.c_str());
+  CommandBuilder b;
+  b.i64("getMore", s->id);
+  b.str("collection", s->collection);
   std::int64_t batch = s->batch_size;
   if (s->limit > 0) {
     std::int64_t left = s->limit - s->returned;
     batch = batch > 0 ? std::min(batch, left) : left;
   }
-  if (batch > 0) BSON_APPEND_INT32(&cmd, "batchSize", static_cast<std::int32_t>(batch));
+  if (batch > 0) b.i32("batchSize", static_cast<std::int32_t>(batch));
   Operation op;
   op.database = s->database;
-  op.body = Document(&cmd);
-  bson_destroy(&cmd);
+  op.body = b.done();
   op.deadline = s->client->deadline(s->timeout);
   op.pinned = s->server;
   try {
@@ -93,17 +92,12 @@ Future<std::optional<Document>> next_raw(std::shared_ptr<CursorState> s) {
 }
 
 Future<void> send_kill(std::shared_ptr<CursorState> s, std::int64_t id) {
-  bson_t cmd;
-  bson_init(&cmd);
-  BSON_APPEND_UTF8(&cmd, "killCursors", s->collection.c_str());
-  bson_t ids;
-  BSON_APPEND_ARRAY_BEGIN(&cmd, "cursors", &ids);
-  BSON_APPEND_INT64(&ids, "0", id);
-  bson_append_array_end(&cmd, &ids);
+  CommandBuilder b;
+  b.str("killCursors", s->collection);
+  b.i64_list("cursors", {id});
   Operation op;
   op.database = s->database;
-  op.body = Document(&cmd);
-  bson_destroy(&cmd);
+  op.body = b.done();
   op.deadline = Clock::now() + std::chrono::seconds(5);
   op.pinned = s->server;
   try {

@@ -169,7 +169,8 @@ bool append_fast_wrapper(bson_t* out, std::string_view key, const J& obj) {
     return true;
   }
   if (name == "$date" && v.is_number()) {
-    invalid("\"" + std::string(key) + "\": $date takes an ISO-8601 string or {\"$numberLong\": ...}");
+    invalid("\"" + std::string(key) +
+            "\": $date takes an ISO-8601 string or {\"$numberLong\": ...}");
   }
   if (name == "$date" && v.is_object() && v.size() == 1 && v.contains("$numberLong") &&
       v["$numberLong"].is_string()) {
