@@ -24,7 +24,7 @@ namespace wire = gale::mongo::wire;
 
 namespace {
 
-enum class Mode { ok, silent, not_primary, lying_length };
+enum class Mode { ok, silent, not_primary, lying_length, replica_set_flaky_write };
 
 class FakeServer {
  public:
@@ -40,6 +40,7 @@ class FakeServer {
     return "mongodb://127.0.0.1:" + std::to_string(port()) + "/?" + options;
   }
   int finds = 0;
+  std::vector<json> inserts;  // the insert commands received
   int compressed_requests = 0;
   int connections = 0;
 
@@ -89,6 +90,13 @@ class FakeServer {
                {"maxBsonObjectSize", 16777216},
                {"maxMessageSizeBytes", 48000000},
                {"maxWriteBatchSize", 100000}};
+      if (mode_ == Mode::replica_set_flaky_write) {
+        std::string me = "127.0.0.1:" + std::to_string(port());
+        reply["setName"] = "rs";
+        reply["hosts"] = json::array({me});
+        reply["me"] = me;
+        reply["logicalSessionTimeoutMinutes"] = 30;
+      }
       for (const auto& name : request.value("compression", json::array())) {
         if (name == "zlib") reply["compression"] = json::array({"zlib"});
       }
@@ -105,6 +113,14 @@ class FakeServer {
             {"ok", 1},
             {"cursor", {{"id", 0}, {"ns", "db.c"}, {"firstBatch", json::array({{{"_id", 1}}})}}}};
       }
+    } else if (request.contains("insert")) {
+      inserts.push_back(request);
+      if (mode_ == Mode::replica_set_flaky_write && inserts.size() == 1) {
+        asio::error_code ignored;
+        c->socket.close(ignored);  // a network error after the write was sent
+        return;
+      }
+      reply = {{"ok", 1}, {"n", 1}};
     } else {
       reply = {{"ok", 1}};
     }
@@ -187,4 +203,42 @@ TEST_CASE("a reply that lies about its length is a protocol error, not a 1 GiB a
     CHECK(std::string(e.what()).find("protocol error") != std::string::npos);
   }
   CHECK(client.pool_stats().discarded >= 1);
+}
+
+TEST_CASE(
+    "a retryable write is retried once after a network error, with the same lsid and txnNumber") {
+  IOLoop loop;
+  FakeServer server(loop, Mode::replica_set_flaky_write);
+  Client client(server.uri("replicaSet=rs&serverSelectionTimeoutMS=2000"));
+  auto r = loop.run_sync([&] { return client["db"]["c"].insert_one({{"_id", 7}}); }, 10s);
+  CHECK(r.inserted_id == 7);
+  REQUIRE(server.inserts.size() == 2);
+  const json first = server.inserts[0];
+  const json second = server.inserts[1];
+  REQUIRE(first.contains("lsid"));
+  REQUIRE(first.contains("txnNumber"));
+  CHECK(first["lsid"] == second["lsid"]);
+  CHECK(first["txnNumber"] == second["txnNumber"]);
+  CHECK(first["lsid"]["id"]["$binary"]["subType"] == "04");
+  // The next write takes the next transaction number on the (pooled) session.
+  loop.run_sync([&] { return client["db"]["c"].insert_one({{"_id", 8}}); }, 10s);
+  REQUIRE(server.inserts.size() == 3);
+  CHECK(server.inserts[2]["lsid"] == first["lsid"]);
+  CHECK(server.inserts[2]["txnNumber"].get<std::int64_t>() ==
+        first["txnNumber"].get<std::int64_t>() + 1);
+}
+
+TEST_CASE("retryWrites=false: a network error during a write is not retried") {
+  IOLoop loop;
+  FakeServer server(loop, Mode::replica_set_flaky_write);
+  Client client(server.uri("replicaSet=rs&retryWrites=false&serverSelectionTimeoutMS=2000"));
+  try {
+    loop.run_sync([&] { return client["db"]["c"].insert_one({{"_id", 7}}); }, 10s);
+    FAIL("no error");
+  } catch (const gale::mongo::MongoError& e) {
+    CHECK(e.kind() == ErrorKind::unavailable);
+    CHECK(e.network_error());
+  }
+  CHECK(server.inserts.size() == 1);
+  CHECK_FALSE(server.inserts[0].contains("txnNumber"));
 }
