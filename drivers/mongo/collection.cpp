@@ -419,21 +419,16 @@ Future<BulkWriteResult> Collection::bulk_write(std::vector<WriteModel> requests,
   return write_batches(std::move(requests), std::move(options));
 }
 
-Cursor Collection::find(json filter, FindOptions o) {
-  auto s = std::make_shared<detail::CursorState>();
-  s->client = client_;
-  s->database = database_;
-  s->collection = name_;
-  s->batch_size = o.batch_size;
-  s->limit = o.limit < 0 ? -o.limit : o.limit;
-  s->timeout = o.timeout;
+namespace {
+Document find_command(const std::string& name, const json& filter, const FindOptions& o,
+                      std::int64_t limit) {
   CommandBuilder b;
-  b.str("find", name_);
+  b.str("find", name);
   b.json("filter", filter.is_null() ? json::object() : filter);
   b.keys("sort", o.sort);
   if (!o.projection.is_null()) b.json("projection", o.projection);
   if (o.skip > 0) b.i64("skip", o.skip);
-  if (o.limit != 0) b.i64("limit", s->limit);
+  if (o.limit != 0) b.i64("limit", limit);
   if (o.limit < 0) b.boolean("singleBatch", true);
   if (o.batch_size > 0) b.i32("batchSize", o.batch_size);
   if (o.hint.is_string()) {
@@ -443,8 +438,39 @@ Cursor Collection::find(json filter, FindOptions o) {
   }
   if (auto mt = max_time(o.max_time_ms, o.timeout)) b.i64("maxTimeMS", *mt);
   b.json("collation", o.collation);
+  return b.done();
+}
+
+// The first document of a cursor reply's firstBatch, as JSON.
+std::optional<json> first_of_batch(const Document& reply) {
+  bson_t doc = reply.view();
+  bson_iter_t it, first;
+  if (!bson_iter_init(&it, &doc) ||
+      !bson_iter_find_descendant(&it, "cursor.firstBatch.0", &first)) {
+    return std::nullopt;
+  }
+  if (!BSON_ITER_HOLDS_DOCUMENT(&first)) {
+    throw MongoError(ErrorKind::internal, "a cursor batch holds a non-document");
+  }
+  std::uint32_t len = 0;
+  const std::uint8_t* data = nullptr;
+  bson_iter_document(&first, &len, &data);
+  bson_t one;
+  if (!bson_init_static(&one, data, len)) throw MongoError(ErrorKind::internal, "corrupt document");
+  return to_json(&one);
+}
+}  // namespace
+
+Cursor Collection::find(json filter, FindOptions o) {
+  auto s = std::make_shared<detail::CursorState>();
+  s->client = client_;
+  s->database = database_;
+  s->collection = name_;
+  s->batch_size = o.batch_size;
+  s->limit = o.limit < 0 ? -o.limit : o.limit;
+  s->timeout = o.timeout;
   s->first.database = database_;
-  s->first.body = b.done();
+  s->first.body = find_command(name_, filter, o, s->limit);
   s->first.retry = Retry::read;
   s->first.read_preference = o.read_preference;
   s->first.deadline = client_->deadline(o.timeout);
@@ -452,9 +478,16 @@ Cursor Collection::find(json filter, FindOptions o) {
 }
 
 Future<std::optional<json>> Collection::find_one(json filter, FindOptions options) {
+  // One batch of one document: no cursor is left open, so none is needed here.
   options.limit = -1;
-  auto cursor = find(std::move(filter), std::move(options));
-  co_return co_await cursor.next();
+  Operation op;
+  op.database = database_;
+  op.body = find_command(name_, filter, options, 1);
+  op.retry = Retry::read;
+  op.read_preference = options.read_preference;
+  op.deadline = client_->deadline(options.timeout);
+  auto out = co_await detail::execute(client_, std::move(op));
+  co_return first_of_batch(out.reply);
 }
 
 Future<std::int64_t> Collection::count_documents(json filter, CountOptions o) {

@@ -38,11 +38,6 @@ struct Connection::Socket {
 
 namespace {
 
-struct IoResult {
-  asio::error_code ec;
-  std::size_t n = 0;
-};
-
 std::string version_string() {
   return "0.1.0";
 }
@@ -185,26 +180,26 @@ Future<void> Connection::connect(Clock::time_point deadline) {
                 "Unix socket addresses are not supported: " + address_);
   }
   arm(deadline);
-  Promise<IoResult> resolved;
+  Promise<Connection::IoResult> resolved;
   auto resolved_f = resolved.get_future();
   tcp::resolver::results_type endpoints;
   socket_->resolver.async_resolve(config_->address.host, std::to_string(config_->address.port),
                                   [p = std::move(resolved), &endpoints](
                                       asio::error_code ec, tcp::resolver::results_type r) mutable {
                                     endpoints = std::move(r);
-                                    p.set_value(IoResult{ec, 0});
+                                    p.set_value(Connection::IoResult{ec, 0});
                                   });
   auto r = co_await std::move(resolved_f);
   if (r.ec) {
     disarm();
     fail("cannot resolve " + config_->address.host + ": " + r.ec.message());
   }
-  Promise<IoResult> connected;
+  Promise<Connection::IoResult> connected;
   auto connected_f = connected.get_future();
   asio::async_connect(
       socket_->plain, endpoints,
       [p = std::move(connected)](asio::error_code ec, const tcp::endpoint&) mutable {
-        p.set_value(IoResult{ec, 0});
+        p.set_value(Connection::IoResult{ec, 0});
       });
   r = co_await std::move(connected_f);
   if (r.ec) {
@@ -213,6 +208,7 @@ Future<void> Connection::connect(Clock::time_point deadline) {
   }
   asio::error_code ignored;
   socket_->plain.set_option(tcp::no_delay(true), ignored);
+  socket_->plain.non_blocking(true, ignored);
   if (config_->tls) {
     socket_->tls = std::make_unique<asio::ssl::stream<tcp::socket&>>(socket_->plain, *config_->tls);
     const auto& host = config_->address.host;
@@ -222,11 +218,11 @@ Future<void> Connection::connect(Clock::time_point deadline) {
     if (!is_ip) SSL_set_tlsext_host_name(socket_->tls->native_handle(), host.c_str());
     if (config_->verify_hostname)
       socket_->tls->set_verify_callback(asio::ssl::host_name_verification(host));
-    Promise<IoResult> shaken;
+    Promise<Connection::IoResult> shaken;
     auto shaken_f = shaken.get_future();
     socket_->tls->async_handshake(asio::ssl::stream_base::client,
                                   [p = std::move(shaken)](asio::error_code e) mutable {
-                                    p.set_value(IoResult{e, 0});
+                                    p.set_value(Connection::IoResult{e, 0});
                                   });
     r = co_await std::move(shaken_f);
     if (r.ec) {
@@ -358,17 +354,116 @@ Future<void> Connection::authenticate(Clock::time_point deadline) {
 
 Future<Document> Connection::command(Document body, std::vector<wire::Sequence> sequences,
                                      Clock::time_point deadline) {
+  // Not a coroutine: one resumption less per operation.
   auto message = wire::encode_msg(next_request_id(), body, sequences);
   if (compressor_) {
     message = wire::compress_message(message, *compressor_, config_->zlib_level);
   }
-  co_return co_await round_trip(std::move(message), deadline, true);
+  return round_trip(std::move(message), deadline, true);
 }
 
 Future<void> Connection::send_unacknowledged(Document body, std::vector<wire::Sequence> sequences,
                                              Clock::time_point deadline) {
   auto message = wire::encode_msg(next_request_id(), body, sequences, wire::kMoreToCome);
   co_await round_trip(std::move(message), deadline, false);
+}
+
+std::size_t Connection::write_now(const std::vector<std::uint8_t>& message) {
+  if (socket_->tls) return 0;
+  std::size_t done = 0;
+  while (done < message.size()) {
+    asio::error_code ec;
+    std::size_t n =
+        socket_->plain.write_some(asio::buffer(message.data() + done, message.size() - done), ec);
+    if (ec == asio::error::would_block || ec == asio::error::try_again) break;
+    if (ec) {
+      disarm();
+      fail("write failed: " + ec.message());
+    }
+    done += n;
+  }
+  return done;
+}
+
+Future<Connection::IoResult> Connection::write_async(const std::vector<std::uint8_t>& message,
+                                                     std::size_t from) {
+  Promise<Connection::IoResult> p;
+  auto f = p.get_future();
+  socket_->with_stream([&](auto& stream) {
+    asio::async_write(stream, asio::buffer(message.data() + from, message.size() - from),
+                      [p = std::move(p)](asio::error_code ec, std::size_t n) mutable {
+                        p.set_value(Connection::IoResult{ec, n});
+                      });
+  });
+  return f;
+}
+
+Future<Connection::IoResult> Connection::readable() {
+  Promise<Connection::IoResult> p;
+  auto f = p.get_future();
+  socket_->plain.async_wait(tcp::socket::wait_read,
+                            [p = std::move(p)](asio::error_code ec) mutable {
+                              p.set_value(Connection::IoResult{ec, 0});
+                            });
+  return f;
+}
+
+void Connection::grow_buffer() {
+  if (in_.size() - in_len_ < 4096) in_.resize(std::max<std::size_t>(in_.size() * 2, 16384));
+  if (in_len_ >= wire::kHeaderSize) {
+    auto want = static_cast<std::size_t>(wire::read_header(in_.data()).length);
+    if (want > in_.size()) in_.resize(want);
+  }
+}
+
+bool Connection::read_now() {
+  grow_buffer();
+  asio::error_code ec;
+  std::size_t room = in_.size() - in_len_;
+  std::size_t n = socket_->plain.read_some(asio::buffer(in_.data() + in_len_, room), ec);
+  if (ec == asio::error::would_block || ec == asio::error::try_again) return false;
+  if (ec) {
+    disarm();
+    fail(ec == asio::error::eof ? std::string("the server closed the connection")
+                                : "read failed: " + ec.message());
+  }
+  in_len_ += n;
+  return n == room;  // the buffer filled up: more is likely waiting
+}
+
+// The reply of the request in the buffer, if it is complete; throws on a malformed one.
+std::optional<Document> Connection::take_reply(std::int32_t request_id) {
+  for (;;) {
+    if (in_len_ < wire::kHeaderSize) return std::nullopt;
+    auto h = wire::read_header(in_.data());
+    if (h.length < static_cast<std::int32_t>(wire::kHeaderSize + 5) ||
+        static_cast<std::size_t>(h.length) > max_message_size_) {
+      disarm();
+      fail("protocol error: a reply announces " + std::to_string(h.length) + " bytes (limit " +
+           std::to_string(max_message_size_) + ")");
+    }
+    const auto len = static_cast<std::size_t>(h.length);
+    if (in_len_ < len) return std::nullopt;
+    wire::Reply reply;
+    try {
+      reply = wire::decode_reply({in_.data(), len}, max_message_size_);
+    } catch (const MongoError&) {
+      broken_ = true;
+      close();
+      disarm();
+      throw;
+    }
+    std::memmove(in_.data(), in_.data() + len, in_len_ - len);
+    in_len_ -= len;
+    if (reply.response_to == request_id) return std::move(reply.body);
+    auto late = std::find(unacknowledged_.begin(), unacknowledged_.end(), reply.response_to);
+    if (late == unacknowledged_.end()) {
+      disarm();
+      fail("protocol error: a reply to request " + std::to_string(reply.response_to) +
+           " while waiting for " + std::to_string(request_id));
+    }
+    unacknowledged_.erase(late);  // an answer to a w:0 write: dropped
+  }
 }
 
 Future<Document> Connection::round_trip(std::vector<std::uint8_t> message,
@@ -390,78 +485,52 @@ Future<Document> Connection::round_trip(std::vector<std::uint8_t> message,
   } idle{busy_};
   const auto request_id = static_cast<std::int32_t>(wire::read_header(message.data()).request_id);
   arm(deadline);
-  co_await write_all(message);
+  // Plain TCP writes at once (the socket is non-blocking); what does not fit goes asynchronously.
+  std::size_t written = write_now(message);
+  if (written < message.size()) {
+    auto w = co_await write_async(message, written);
+    if (w.ec) {
+      disarm();
+      fail("write failed: " + w.ec.message());
+    }
+  }
   if (!expect_reply) {
     disarm();
     if (unacknowledged_.size() >= 64) unacknowledged_.erase(unacknowledged_.begin());
     unacknowledged_.push_back(request_id);
     co_return Document();
   }
+  bool try_first = false;  // right after a request nothing is there yet: wait, then read
   for (;;) {
-    while (in_len_ < wire::kHeaderSize) co_await read_more();
-    auto h = wire::read_header(in_.data());
-    if (h.length < static_cast<std::int32_t>(wire::kHeaderSize + 5) ||
-        static_cast<std::size_t>(h.length) > max_message_size_) {
+    if (auto reply = take_reply(request_id)) {
       disarm();
-      fail("protocol error: a reply announces " + std::to_string(h.length) + " bytes (limit " +
-           std::to_string(max_message_size_) + ")");
+      co_return std::move(*reply);
     }
-    while (in_len_ < static_cast<std::size_t>(h.length)) co_await read_more();
-    const auto len = static_cast<std::size_t>(h.length);
-    wire::Reply reply;
-    try {
-      reply = wire::decode_reply({in_.data(), len}, max_message_size_);
-    } catch (const MongoError&) {
-      broken_ = true;
-      close();
+    if (socket_->tls) {
+      co_await read_more();
+      continue;
+    }
+    if (try_first) {
+      try_first = read_now();
+      continue;
+    }
+    auto r = co_await readable();
+    if (r.ec) {
       disarm();
-      throw;
+      fail("read failed: " + r.ec.message());
     }
-    std::memmove(in_.data(), in_.data() + len, in_len_ - len);
-    in_len_ -= len;
-    if (reply.response_to != request_id) {
-      auto late = std::find(unacknowledged_.begin(), unacknowledged_.end(), reply.response_to);
-      if (late != unacknowledged_.end()) {
-        unacknowledged_.erase(late);  // an answer to a w:0 write: dropped
-        continue;
-      }
-      disarm();
-      fail("protocol error: a reply to request " + std::to_string(reply.response_to) +
-           " while waiting for " + std::to_string(request_id));
-    }
-    disarm();
-    co_return std::move(reply.body);
-  }
-}
-
-Future<void> Connection::write_all(const std::vector<std::uint8_t>& message) {
-  Promise<IoResult> p;
-  auto f = p.get_future();
-  socket_->with_stream([&](auto& stream) {
-    asio::async_write(stream, asio::buffer(message),
-                      [p = std::move(p)](asio::error_code ec, std::size_t n) mutable {
-                        p.set_value(IoResult{ec, n});
-                      });
-  });
-  auto r = co_await std::move(f);
-  if (r.ec) {
-    disarm();
-    fail("write failed: " + r.ec.message());
+    try_first = read_now();
   }
 }
 
 Future<void> Connection::read_more() {
-  if (in_.size() - in_len_ < 4096) in_.resize(std::max<std::size_t>(in_.size() * 2, 16384));
-  if (in_len_ >= wire::kHeaderSize) {
-    auto want = static_cast<std::size_t>(wire::read_header(in_.data()).length);
-    if (want > in_.size()) in_.resize(want);
-  }
-  Promise<IoResult> p;
+  grow_buffer();
+  Promise<Connection::IoResult> p;
   auto f = p.get_future();
   socket_->with_stream([&](auto& stream) {
     stream.async_read_some(asio::buffer(in_.data() + in_len_, in_.size() - in_len_),
                            [p = std::move(p)](asio::error_code ec, std::size_t n) mutable {
-                             p.set_value(IoResult{ec, n});
+                             p.set_value(Connection::IoResult{ec, n});
                            });
   });
   auto r = co_await std::move(f);

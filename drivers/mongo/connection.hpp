@@ -12,6 +12,7 @@
 #include <optional>
 #include <span>
 #include <string>
+#include <system_error>
 #include <vector>
 
 #include "gale/loop/future.hpp"
@@ -87,7 +88,16 @@ class Connection {
   Future<void> authenticate(Clock::time_point deadline);
   Future<Document> round_trip(std::vector<std::uint8_t> message, Clock::time_point deadline,
                               bool expect_reply);
-  Future<void> write_all(const std::vector<std::uint8_t>& message);
+  struct IoResult {
+    std::error_code ec;
+    std::size_t n = 0;
+  };
+  std::size_t write_now(const std::vector<std::uint8_t>& message);
+  Future<IoResult> write_async(const std::vector<std::uint8_t>& message, std::size_t from);
+  Future<IoResult> readable();
+  bool read_now();
+  void grow_buffer();
+  std::optional<Document> take_reply(std::int32_t request_id);
   Future<void> read_more();
   std::int32_t next_request_id() noexcept { return ++request_id_; }
   void arm(Clock::time_point deadline);
