@@ -338,13 +338,47 @@ Future<BulkWriteResult> Collection::write_batches(std::vector<WriteModel> reques
   co_return result;
 }
 
+namespace {
+// The insert command of one document (a plain function: the builder stays off coroutine frames).
+Document insert_command(const std::string& name, bool bypass, const WriteConcern& wc) {
+  CommandBuilder b;
+  b.str("insert", name);
+  b.boolean("ordered", true);
+  if (bypass) b.boolean("bypassDocumentValidation", true);
+  if (!wc.is_default()) b.json("writeConcern", wc.to_json());
+  return b.done();
+}
+}  // namespace
+
+// One document: the same command as a batch of one, without the batching machinery.
 Future<InsertOneResult> Collection::insert_one(json document, InsertOptions options) {
-  BulkWriteOptions bo{true, options.bypass_document_validation, options.write_concern,
-                      options.timeout};
-  std::vector<WriteModel> r;
-  r.push_back(InsertOne{std::move(document)});
-  auto res = co_await write_batches(std::move(r), std::move(bo));
-  co_return InsertOneResult{res.inserted_ids.at(0), res.acknowledged};
+  auto [doc, id] = with_id(document);
+  const Limits limits = limits_of(*client_->topology);
+  if (doc.size() > limits.max_bson) {
+    throw MongoError(ErrorKind::invalid_argument,
+                     "the document is " + std::to_string(doc.size()) +
+                         " bytes, above the server's maxBsonObjectSize (" +
+                         std::to_string(limits.max_bson) + ")",
+                     10334, "BSONObjectTooLarge");
+  }
+  const WriteConcern wc =
+      options.write_concern.value_or(client_->topology->settings().write_concern);
+  Operation op;
+  op.database = database_;
+  op.body = insert_command(name_, options.bypass_document_validation, wc);
+  op.sequence_ids = {"documents"};
+  op.sequences = {{&doc}};
+  op.write = true;
+  op.retry = Retry::write;
+  op.unacknowledged = wc.unacknowledged();
+  op.deadline = client_->deadline(options.timeout);
+  auto out = co_await detail::execute(client_, std::move(op));
+  if (wc.unacknowledged()) co_return InsertOneResult{std::move(id), false};
+  BulkWriteResult result;
+  std::vector<WriteError> errors;
+  read_batch_reply(out.reply, Batch{Kind::insert, {0}, false}, result, errors);
+  if (!errors.empty()) throw_write_errors(std::move(errors), result);
+  co_return InsertOneResult{std::move(id), true};
 }
 
 Future<InsertManyResult> Collection::insert_many(std::vector<json> documents,
