@@ -300,13 +300,7 @@ Future<std::shared_ptr<Topology::Server>> Topology::select(SelectionCriteria cri
 }
 
 bool Topology::supports_sessions() const {
-  return description_.logical_session_timeout_minutes().has_value() &&
-                 description_.type() != TopologyType::single
-             ? true
-             : description_.logical_session_timeout_minutes().has_value() &&
-                   std::any_of(
-                       description_.servers().begin(), description_.servers().end(),
-                       [](const auto& s) { return s.second.type != ServerType::standalone; });
+  return description_.logical_session_timeout_minutes().has_value();
 }
 
 PoolStats Topology::pool_stats() const {
