@@ -21,10 +21,11 @@ struct Limits {
   std::size_t max_message = 48'000'000;
 };
 
-Limits limits_of(const Topology& t) {
+// The limits of `address` (from its hello), or of any known server when none is given.
+Limits limits_of(const Topology& t, const std::string& address = {}) {
   Limits l;
-  for (const auto& [_, s] : t.description().servers()) {
-    if (!s.is_known()) continue;
+  for (const auto& [a, s] : t.description().servers()) {
+    if (!s.is_known() || (!address.empty() && a != address)) continue;
     l.max_batch = static_cast<std::size_t>(std::max<std::int64_t>(1, s.max_write_batch_size));
     l.max_bson = static_cast<std::size_t>(s.max_bson_object_size);
     l.max_message = static_cast<std::size_t>(s.max_message_size);
@@ -287,7 +288,16 @@ Future<BulkWriteResult> Collection::write_batches(std::vector<WriteModel> reques
   std::vector<Document> docs;
   docs.reserve(requests.size());
   result.inserted_ids.reserve(requests.size());
-  const Limits limits = limits_of(*client_->topology);
+  const auto deadline = client_->deadline(options.timeout);
+  // Batches are cut to the limits of the server that takes them: wait for it to be known.
+  const auto& settings = client_->topology->settings();
+  SelectionCriteria criteria;
+  criteria.write = true;
+  criteria.local_threshold = settings.local_threshold;
+  criteria.heartbeat_frequency = settings.heartbeat_frequency;
+  auto target = co_await client_->topology->select(
+      criteria, std::min(deadline, Clock::now() + settings.server_selection_timeout));
+  const Limits limits = limits_of(*client_->topology, target->address);
   for (std::size_t i = 0; i < requests.size(); ++i) {
     json id;
     docs.push_back(statement(requests[i], &id));
@@ -306,7 +316,6 @@ Future<BulkWriteResult> Collection::write_batches(std::vector<WriteModel> reques
   const bool unacknowledged = wc.unacknowledged();
   result.acknowledged = !unacknowledged;
   std::vector<WriteError> errors;
-  const auto deadline = client_->deadline(options.timeout);
   for (const auto& batch : plan(requests, docs, options.ordered, limits)) {
     CommandBuilder b;
     const char* verb = batch.kind == Kind::insert   ? "insert"

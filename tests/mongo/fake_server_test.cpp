@@ -24,7 +24,7 @@ namespace wire = gale::mongo::wire;
 
 namespace {
 
-enum class Mode { ok, silent, not_primary, lying_length, replica_set_flaky_write };
+enum class Mode { ok, silent, not_primary, lying_length, replica_set_flaky_write, small_limits };
 
 class FakeServer {
  public:
@@ -40,7 +40,9 @@ class FakeServer {
     return "mongodb://127.0.0.1:" + std::to_string(port()) + "/?" + options;
   }
   int finds = 0;
-  std::vector<json> inserts;  // the insert commands received
+  std::vector<json> inserts;               // the insert commands received
+  std::vector<std::size_t> batch_sizes;    // documents per insert (its document sequence)
+  std::vector<std::size_t> message_sizes;  // bytes per insert message
   int compressed_requests = 0;
   int connections = 0;
 
@@ -77,6 +79,27 @@ class FakeServer {
     });
   }
 
+  // Documents in the kind-1 sections of an (uncompressed) OP_MSG.
+  static std::size_t sequence_documents(const std::vector<std::uint8_t>& m) {
+    auto get32 = [&](std::size_t at) {
+      std::int32_t v = 0;
+      std::memcpy(&v, m.data() + at, 4);
+      return static_cast<std::size_t>(v);
+    };
+    std::size_t count = 0, pos = 20;
+    while (pos < m.size()) {
+      std::uint8_t kind = m[pos++];
+      std::size_t size = get32(pos);
+      if (kind == 1) {
+        std::size_t p = pos + 4;
+        while (m[p] != 0) ++p;
+        for (++p; p < pos + size; p += get32(p)) ++count;
+      }
+      pos += size;
+    }
+    return count;
+  }
+
   void answer(std::shared_ptr<Conn> c) {
     auto h = wire::read_header(c->in.data());
     if (h.opcode == wire::kOpCompressed) ++compressed_requests;
@@ -90,6 +113,10 @@ class FakeServer {
                {"maxBsonObjectSize", 16777216},
                {"maxMessageSizeBytes", 48000000},
                {"maxWriteBatchSize", 100000}};
+      if (mode_ == Mode::small_limits) {
+        reply["maxWriteBatchSize"] = 10;
+        reply["maxMessageSizeBytes"] = 64 * 1024;
+      }
       if (mode_ == Mode::replica_set_flaky_write) {
         std::string me = "127.0.0.1:" + std::to_string(port());
         reply["setName"] = "rs";
@@ -115,12 +142,14 @@ class FakeServer {
       }
     } else if (request.contains("insert")) {
       inserts.push_back(request);
+      batch_sizes.push_back(sequence_documents(c->in));
+      message_sizes.push_back(c->in.size());
       if (mode_ == Mode::replica_set_flaky_write && inserts.size() == 1) {
         asio::error_code ignored;
         c->socket.close(ignored);  // a network error after the write was sent
         return;
       }
-      reply = {{"ok", 1}, {"n", 1}};
+      reply = {{"ok", 1}, {"n", batch_sizes.back()}};
     } else {
       reply = {{"ok", 1}};
     }
@@ -241,4 +270,27 @@ TEST_CASE("retryWrites=false: a network error during a write is not retried") {
   }
   CHECK(server.inserts.size() == 1);
   CHECK_FALSE(server.inserts[0].contains("txnNumber"));
+}
+
+TEST_CASE("insert_many splits at the server's maxWriteBatchSize and maxMessageSizeBytes") {
+  IOLoop loop;
+  FakeServer server(loop, Mode::small_limits);
+  Client client(server.uri("serverSelectionTimeoutMS=2000"));
+  auto c = client["db"]["c"];
+  std::vector<json> small;
+  for (int i = 0; i < 25; ++i) small.push_back({{"_id", i}});
+  auto r = loop.run_sync([&] { return c.insert_many(small); }, 10s);
+  CHECK(r.inserted_ids.size() == 25);
+  CHECK(server.batch_sizes == std::vector<std::size_t>{10, 10, 5});  // maxWriteBatchSize 10
+  server.batch_sizes.clear();
+  server.message_sizes.clear();
+  std::vector<json> big;
+  for (int i = 0; i < 20; ++i) big.push_back({{"_id", 100 + i}, {"pad", std::string(5000, 'x')}});
+  auto r2 = loop.run_sync([&] { return c.insert_many(big); }, 10s);
+  CHECK(r2.inserted_ids.size() == 20);
+  std::size_t total = 0;
+  for (auto n : server.batch_sizes) total += n;
+  CHECK(total == 20);
+  CHECK(server.batch_sizes.size() >= 3);  // ~5 KB documents under a 64 KiB message limit
+  for (auto bytes : server.message_sizes) CHECK(bytes <= 64u * 1024);
 }
