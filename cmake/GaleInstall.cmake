@@ -17,6 +17,8 @@ foreach(root IN LISTS roots)
     FILES_MATCHING PATTERN "*.hpp")
 endforeach()
 
+get_property(deps GLOBAL PROPERTY GALE_CONFIG_DEPENDENCIES)
+string(JOIN "\n" GALE_CONFIG_DEPENDENCIES ${deps})
 set(config_dir ${CMAKE_INSTALL_LIBDIR}/cmake/gale)
 install(EXPORT galeTargets NAMESPACE gale:: DESTINATION ${config_dir})
 configure_package_config_file(cmake/galeConfig.cmake.in

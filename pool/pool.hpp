@@ -54,6 +54,10 @@ class Pool {
     UniqueFunction<bool(const Connection&)> is_usable;
     // Proves an idle connection still works (a ping). Optional.
     UniqueFunction<Future<void>(Connection&)> check;
+    // True when a connect error will not go away by retrying (bad credentials): the callers
+    // waiting for a connection then fail at once with that error instead of at their deadline.
+    // Optional.
+    UniqueFunction<bool(const std::exception_ptr&)> is_fatal;
   };
 
   class Lease;
@@ -336,6 +340,14 @@ struct Pool<Connection>::State : std::enable_shared_from_this<State> {
 
   void connect_failed(const std::exception_ptr& error) {
     ++counters.connect_failures;
+    if (error && hooks.is_fatal && hooks.is_fatal(error)) {
+      std::list<Waiter> failing = std::move(waiters);
+      waiters.clear();
+      for (auto& waiter : failing) {
+        waiter.timer.cancel();
+        waiter.promise.set_exception(error);
+      }
+    }
     counters.last_connect_error = error ? describe(error) : "the connect hook gave no connection";
     auto delay = backoff.next();
     next_connect_at = Clock::now() + delay;

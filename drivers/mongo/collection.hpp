@@ -1,0 +1,109 @@
+// Collection: the CRUD API, with Motor/PyMongo names. Documents go in and come out as
+// nlohmann::json in relaxed Extended JSON (see document.hpp).
+//
+//   auto notes = client["app"]["notes"];
+//   auto r = co_await notes.insert_one({{"title", "x"}});       // r.inserted_id
+//   auto doc = co_await notes.find_one({{"_id", r.inserted_id}});
+//   auto u = co_await notes.update_one({{"_id", id}}, {{"$set", {{"done", true}}}});
+//
+// Failures are MongoError (a gale::Error): a duplicate key is kind duplicate (code 11000), write
+// errors of a batch are listed per index in write_errors().
+#pragma once
+
+#include <memory>
+#include <optional>
+#include <string>
+#include <variant>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "gale/loop/future.hpp"
+#include "gale/mongo/cursor.hpp"
+#include "gale/mongo/options.hpp"
+#include "gale/mongo/results.hpp"
+
+namespace gale::mongo {
+
+namespace detail {
+struct ClientState;
+}
+
+// The requests of bulk_write.
+struct InsertOne {
+  json document;
+};
+struct UpdateOne {
+  json filter, update;
+  bool upsert = false;
+  json array_filters = nullptr;
+};
+struct UpdateMany {
+  json filter, update;
+  bool upsert = false;
+  json array_filters = nullptr;
+};
+struct ReplaceOne {
+  json filter, replacement;
+  bool upsert = false;
+};
+struct DeleteOne {
+  json filter;
+};
+struct DeleteMany {
+  json filter;
+};
+using WriteModel =
+    std::variant<InsertOne, UpdateOne, UpdateMany, ReplaceOne, DeleteOne, DeleteMany>;
+
+class Collection {
+ public:
+  Collection(std::shared_ptr<detail::ClientState> client, std::string database, std::string name);
+
+  const std::string& name() const noexcept { return name_; }
+  const std::string& database_name() const noexcept { return database_; }
+  std::string full_name() const { return database_ + "." + name_; }
+
+  Future<InsertOneResult> insert_one(json document, InsertOptions options = {});
+  Future<InsertManyResult> insert_many(std::vector<json> documents, InsertOptions options = {});
+
+  Cursor find(json filter = json::object(), FindOptions options = {});
+  Future<std::optional<json>> find_one(json filter = json::object(), FindOptions options = {});
+
+  Future<UpdateResult> update_one(json filter, json update, UpdateOptions options = {});
+  Future<UpdateResult> update_many(json filter, json update, UpdateOptions options = {});
+  Future<UpdateResult> replace_one(json filter, json replacement, UpdateOptions options = {});
+  Future<DeleteResult> delete_one(json filter, DeleteOptions options = {});
+  Future<DeleteResult> delete_many(json filter, DeleteOptions options = {});
+
+  Future<std::int64_t> count_documents(json filter = json::object(), CountOptions options = {});
+  Future<std::int64_t> estimated_document_count(CountOptions options = {});
+  Future<std::vector<json>> distinct(std::string key, json filter = json::object(),
+                                     CountOptions options = {});
+  Cursor aggregate(json pipeline, AggregateOptions options = {});
+
+  Future<std::optional<json>> find_one_and_update(json filter, json update,
+                                                  FindOneAndOptions options = {});
+  Future<std::optional<json>> find_one_and_replace(json filter, json replacement,
+                                                   FindOneAndOptions options = {});
+  Future<std::optional<json>> find_one_and_delete(json filter, FindOneAndOptions options = {});
+
+  Future<BulkWriteResult> bulk_write(std::vector<WriteModel> requests,
+                                     BulkWriteOptions options = {});
+
+  Future<std::string> create_index(json keys, IndexOptions options = {});
+  Future<std::vector<std::string>> create_indexes(std::vector<IndexModel> indexes);
+  Future<std::vector<json>> list_indexes();
+  Future<void> drop_index(std::string name);
+  Future<void> drop_indexes();
+  Future<void> drop();
+
+ private:
+  Future<BulkWriteResult> write_batches(std::vector<WriteModel> requests, BulkWriteOptions options);
+
+  std::shared_ptr<detail::ClientState> client_;
+  std::string database_;
+  std::string name_;
+};
+
+}  // namespace gale::mongo

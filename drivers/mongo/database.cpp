@@ -1,0 +1,70 @@
+#include "gale/mongo/database.hpp"
+
+#include "gale/mongo/command_builder.hpp"
+#include "gale/mongo/cursor_state.hpp"
+#include "gale/mongo/operation.hpp"
+
+namespace gale::mongo {
+
+Database::Database(std::shared_ptr<detail::ClientState> client, std::string name)
+    : client_(std::move(client)), name_(std::move(name)) {
+  if (name_.empty() || name_.find_first_of("/\\. \"$\0") != std::string::npos) {
+    throw Error(ErrorKind::invalid_argument, "invalid database name \"" + name_ + "\"");
+  }
+}
+
+Collection Database::collection_(std::string name) const {
+  return Collection(client_, name_, std::move(name));
+}
+
+Future<json> Database::run_command(nlohmann::ordered_json command, CommandOptions options) {
+  if (!command.is_object() || command.empty()) {
+    throw Error(ErrorKind::invalid_argument, "a command must be a non-empty JSON object");
+  }
+  detail::Operation op;
+  op.database = name_;
+  op.body = Document(command);
+  op.read_preference = options.read_preference;
+  op.write = !options.read_preference.has_value();
+  op.deadline = client_->deadline(options.timeout);
+  auto out = co_await detail::execute(client_, std::move(op));
+  co_return out.reply.to_json();
+}
+
+Future<json> Database::run_command(json command, CommandOptions options) {
+  return run_command(nlohmann::ordered_json(command), std::move(options));
+}
+
+Future<std::vector<std::string>> Database::list_collection_names(json filter) {
+  auto s = std::make_shared<detail::CursorState>();
+  s->client = client_;
+  s->database = name_;
+  s->collection = "$cmd.listCollections";
+  detail::CommandBuilder b;
+  b.i32("listCollections", 1);
+  b.json("filter", filter.is_null() ? json::object() : filter);
+  b.boolean("nameOnly", true);
+  b.json("cursor", json::object());
+  s->first.database = name_;
+  s->first.body = b.done();
+  s->first.retry = detail::Retry::read;
+  s->first.deadline = client_->deadline(std::nullopt);
+  Cursor c(std::move(s));
+  std::vector<std::string> names;
+  auto docs = co_await c.to_list();
+  for (auto& d : docs) names.push_back(d.value("name", std::string()));
+  co_return names;
+}
+
+Future<void> Database::drop() {
+  detail::Operation op;
+  op.database = name_;
+  detail::CommandBuilder b;
+  b.i32("dropDatabase", 1);
+  op.body = b.done();
+  op.write = true;
+  op.deadline = client_->deadline(std::nullopt);
+  co_await detail::execute(client_, std::move(op));
+}
+
+}  // namespace gale::mongo

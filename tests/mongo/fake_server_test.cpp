@@ -1,0 +1,296 @@
+// Against a deliberately scripted peer (a fake mongod written here, on the test's loop): a
+// client-side deadline closes the socket, "not primary" marks the server Unknown and clears its
+// pool, zlib compression is negotiated and used, a reply that lies about its length is refused.
+#include <catch2/catch.hpp>
+
+#include <asio/ip/tcp.hpp>
+#include <asio/read.hpp>
+#include <asio/write.hpp>
+
+#include <cstring>
+
+#include "gale/mongo/topology_description.hpp"
+#include "gale/mongo/wire.hpp"
+#include "mongo/support.hpp"
+
+using namespace std::chrono_literals;
+using asio::ip::tcp;
+using gale::ErrorKind;
+using gale::IOLoop;
+using gale::mongo::Client;
+using gale::mongo::Document;
+using gale::mongo::json;
+namespace wire = gale::mongo::wire;
+
+namespace {
+
+enum class Mode { ok, silent, not_primary, lying_length, replica_set_flaky_write, small_limits };
+
+class FakeServer {
+ public:
+  explicit FakeServer(IOLoop& loop, Mode mode) : mode_(mode), acceptor_(loop.context()) {
+    tcp::endpoint at(asio::ip::make_address("127.0.0.1"), 0);
+    acceptor_.open(at.protocol());
+    acceptor_.bind(at);
+    acceptor_.listen();
+    accept();
+  }
+  int port() const { return acceptor_.local_endpoint().port(); }
+  std::string uri(const std::string& options) const {
+    return "mongodb://127.0.0.1:" + std::to_string(port()) + "/?" + options;
+  }
+  int finds = 0;
+  std::vector<json> inserts;               // the insert commands received
+  std::vector<std::size_t> batch_sizes;    // documents per insert (its document sequence)
+  std::vector<std::size_t> message_sizes;  // bytes per insert message
+  int compressed_requests = 0;
+  int connections = 0;
+
+ private:
+  struct Conn {
+    explicit Conn(tcp::socket s) : socket(std::move(s)) {}
+    tcp::socket socket;
+    std::vector<std::uint8_t> in;
+    std::vector<std::uint8_t> out;
+    bool compress = false;
+  };
+
+  void accept() {
+    acceptor_.async_accept([this](asio::error_code ec, tcp::socket s) {
+      if (ec) return;
+      ++connections;
+      auto c = std::make_shared<Conn>(std::move(s));
+      conns_.push_back(c);
+      read_header(c);
+      accept();
+    });
+  }
+
+  void read_header(std::shared_ptr<Conn> c) {
+    c->in.assign(16, 0);
+    asio::async_read(c->socket, asio::buffer(c->in), [this, c](asio::error_code ec, std::size_t) {
+      if (ec) return;
+      auto h = wire::read_header(c->in.data());
+      c->in.resize(static_cast<std::size_t>(h.length));
+      asio::async_read(c->socket, asio::buffer(c->in.data() + 16, c->in.size() - 16),
+                       [this, c](asio::error_code e, std::size_t) {
+                         if (!e) answer(c);
+                       });
+    });
+  }
+
+  // Documents in the kind-1 sections of an (uncompressed) OP_MSG.
+  static std::size_t sequence_documents(const std::vector<std::uint8_t>& m) {
+    auto get32 = [&](std::size_t at) {
+      std::int32_t v = 0;
+      std::memcpy(&v, m.data() + at, 4);
+      return static_cast<std::size_t>(v);
+    };
+    std::size_t count = 0, pos = 20;
+    while (pos < m.size()) {
+      std::uint8_t kind = m[pos++];
+      std::size_t size = get32(pos);
+      if (kind == 1) {
+        std::size_t p = pos + 4;
+        while (m[p] != 0) ++p;
+        for (++p; p < pos + size; p += get32(p)) ++count;
+      }
+      pos += size;
+    }
+    return count;
+  }
+
+  void answer(std::shared_ptr<Conn> c) {
+    auto h = wire::read_header(c->in.data());
+    if (h.opcode == wire::kOpCompressed) ++compressed_requests;
+    auto request = wire::decode_reply(c->in, 48'000'000).body.to_json();
+    json reply;
+    if (request.contains("hello")) {
+      reply = {{"ok", 1},
+               {"isWritablePrimary", true},
+               {"maxWireVersion", 17},
+               {"minWireVersion", 0},
+               {"maxBsonObjectSize", 16777216},
+               {"maxMessageSizeBytes", 48000000},
+               {"maxWriteBatchSize", 100000}};
+      if (mode_ == Mode::small_limits) {
+        reply["maxWriteBatchSize"] = 10;
+        reply["maxMessageSizeBytes"] = 64 * 1024;
+      }
+      if (mode_ == Mode::replica_set_flaky_write) {
+        std::string me = "127.0.0.1:" + std::to_string(port());
+        reply["setName"] = "rs";
+        reply["hosts"] = json::array({me});
+        reply["me"] = me;
+        reply["logicalSessionTimeoutMinutes"] = 30;
+      }
+      for (const auto& name : request.value("compression", json::array())) {
+        if (name == "zlib") reply["compression"] = json::array({"zlib"});
+      }
+    } else if (request.contains("find")) {
+      ++finds;
+      if (mode_ == Mode::silent) return read_header(c);  // never answers
+      if (mode_ == Mode::not_primary) {
+        reply = {{"ok", 0},
+                 {"code", 10107},
+                 {"codeName", "NotWritablePrimary"},
+                 {"errmsg", "not primary"}};
+      } else {
+        reply = {
+            {"ok", 1},
+            {"cursor", {{"id", 0}, {"ns", "db.c"}, {"firstBatch", json::array({{{"_id", 1}}})}}}};
+      }
+    } else if (request.contains("insert")) {
+      inserts.push_back(request);
+      batch_sizes.push_back(sequence_documents(c->in));
+      message_sizes.push_back(c->in.size());
+      if (mode_ == Mode::replica_set_flaky_write && inserts.size() == 1) {
+        asio::error_code ignored;
+        c->socket.close(ignored);  // a network error after the write was sent
+        return;
+      }
+      reply = {{"ok", 1}, {"n", batch_sizes.back()}};
+    } else {
+      reply = {{"ok", 1}};
+    }
+    c->out = wire::encode_msg(1, Document(reply));
+    std::memcpy(c->out.data() + 8, c->in.data() + 4, 4);  // responseTo
+    if (request.contains("find") && mode_ == Mode::lying_length) {
+      std::int32_t huge = 1 << 30;
+      std::memcpy(c->out.data(), &huge, 4);
+    }
+    if (c->compress) c->out = wire::compress_message(c->out, wire::Compressor::zlib);
+    if (request.contains("hello") && reply.contains("compression")) c->compress = true;
+    asio::async_write(c->socket, asio::buffer(c->out), [this, c](asio::error_code ec, std::size_t) {
+      if (!ec) read_header(c);
+    });
+  }
+
+  Mode mode_;
+  tcp::acceptor acceptor_;
+  std::vector<std::shared_ptr<Conn>> conns_;
+};
+
+}  // namespace
+
+TEST_CASE("a client-side deadline fails with timeout and closes the connection") {
+  IOLoop loop;
+  FakeServer server(loop, Mode::silent);
+  Client client(server.uri("serverSelectionTimeoutMS=2000"));
+  gale::mongo::FindOptions o;
+  o.timeout = 300ms;
+  auto started = gale::Clock::now();
+  try {
+    loop.run_sync([&] { return client["db"]["c"].find_one({}, o); }, 10s);
+    FAIL("no error");
+  } catch (const gale::Error& e) {
+    CHECK(e.kind() == ErrorKind::timeout);
+  }
+  auto took = gale::Clock::now() - started;
+  CHECK(took >= 250ms);
+  CHECK(took < 2s);
+  CHECK(server.finds == 1);  // a timeout is not retried
+  auto stats = client.pool_stats();
+  CHECK(stats.discarded >= 1);  // the socket with a pending reply is never reused
+  CHECK(stats.in_use == 0);
+}
+
+TEST_CASE("not primary marks the server Unknown, clears its pool, and a read retries once") {
+  IOLoop loop;
+  FakeServer server(loop, Mode::not_primary);
+  Client client(server.uri("serverSelectionTimeoutMS=2000&heartbeatFrequencyMS=60000"));
+  try {
+    loop.run_sync([&] { return client["db"]["c"].find_one(); }, 10s);
+    FAIL("no error");
+  } catch (const gale::mongo::MongoError& e) {
+    CHECK(e.kind() == ErrorKind::unavailable);
+    CHECK(e.code() == 10107);
+    CHECK(e.code_name() == "NotWritablePrimary");
+  }
+  CHECK(server.finds == 2);  // the retryable read went once more, after a fresh check
+  CHECK(client.pool_stats().discarded >= 1);
+}
+
+TEST_CASE("zlib compression is negotiated in the handshake and used for commands") {
+  IOLoop loop;
+  FakeServer server(loop, Mode::ok);
+  Client client(server.uri("compressors=zlib&serverSelectionTimeoutMS=2000"));
+  auto doc = loop.run_sync([&] { return client["db"]["c"].find_one(); }, 10s);
+  REQUIRE(doc);
+  CHECK((*doc)["_id"] == 1);
+  CHECK(server.compressed_requests >= 1);
+}
+
+TEST_CASE("a reply that lies about its length is a protocol error, not a 1 GiB allocation") {
+  IOLoop loop;
+  FakeServer server(loop, Mode::lying_length);
+  Client client(server.uri("serverSelectionTimeoutMS=2000&retryReads=false"));
+  try {
+    loop.run_sync([&] { return client["db"]["c"].find_one(); }, 10s);
+    FAIL("no error");
+  } catch (const gale::Error& e) {
+    CHECK(std::string(e.what()).find("protocol error") != std::string::npos);
+  }
+  CHECK(client.pool_stats().discarded >= 1);
+}
+
+TEST_CASE(
+    "a retryable write is retried once after a network error, with the same lsid and txnNumber") {
+  IOLoop loop;
+  FakeServer server(loop, Mode::replica_set_flaky_write);
+  Client client(server.uri("replicaSet=rs&serverSelectionTimeoutMS=2000"));
+  auto r = loop.run_sync([&] { return client["db"]["c"].insert_one({{"_id", 7}}); }, 10s);
+  CHECK(r.inserted_id == 7);
+  REQUIRE(server.inserts.size() == 2);
+  const json first = server.inserts[0];
+  const json second = server.inserts[1];
+  REQUIRE(first.contains("lsid"));
+  REQUIRE(first.contains("txnNumber"));
+  CHECK(first["lsid"] == second["lsid"]);
+  CHECK(first["txnNumber"] == second["txnNumber"]);
+  CHECK(first["lsid"]["id"]["$binary"]["subType"] == "04");
+  // The next write takes the next transaction number on the (pooled) session.
+  loop.run_sync([&] { return client["db"]["c"].insert_one({{"_id", 8}}); }, 10s);
+  REQUIRE(server.inserts.size() == 3);
+  CHECK(server.inserts[2]["lsid"] == first["lsid"]);
+  CHECK(server.inserts[2]["txnNumber"].get<std::int64_t>() ==
+        first["txnNumber"].get<std::int64_t>() + 1);
+}
+
+TEST_CASE("retryWrites=false: a network error during a write is not retried") {
+  IOLoop loop;
+  FakeServer server(loop, Mode::replica_set_flaky_write);
+  Client client(server.uri("replicaSet=rs&retryWrites=false&serverSelectionTimeoutMS=2000"));
+  try {
+    loop.run_sync([&] { return client["db"]["c"].insert_one({{"_id", 7}}); }, 10s);
+    FAIL("no error");
+  } catch (const gale::mongo::MongoError& e) {
+    CHECK(e.kind() == ErrorKind::unavailable);
+    CHECK(e.network_error());
+  }
+  CHECK(server.inserts.size() == 1);
+  CHECK_FALSE(server.inserts[0].contains("txnNumber"));
+}
+
+TEST_CASE("insert_many splits at the server's maxWriteBatchSize and maxMessageSizeBytes") {
+  IOLoop loop;
+  FakeServer server(loop, Mode::small_limits);
+  Client client(server.uri("serverSelectionTimeoutMS=2000"));
+  auto c = client["db"]["c"];
+  std::vector<json> small;
+  for (int i = 0; i < 25; ++i) small.push_back({{"_id", i}});
+  auto r = loop.run_sync([&] { return c.insert_many(small); }, 10s);
+  CHECK(r.inserted_ids.size() == 25);
+  CHECK(server.batch_sizes == std::vector<std::size_t>{10, 10, 5});  // maxWriteBatchSize 10
+  server.batch_sizes.clear();
+  server.message_sizes.clear();
+  std::vector<json> big;
+  for (int i = 0; i < 20; ++i) big.push_back({{"_id", 100 + i}, {"pad", std::string(5000, 'x')}});
+  auto r2 = loop.run_sync([&] { return c.insert_many(big); }, 10s);
+  CHECK(r2.inserted_ids.size() == 20);
+  std::size_t total = 0;
+  for (auto n : server.batch_sizes) total += n;
+  CHECK(total == 20);
+  CHECK(server.batch_sizes.size() >= 3);  // ~5 KB documents under a 64 KiB message limit
+  for (auto bytes : server.message_sizes) CHECK(bytes <= 64u * 1024);
+}

@@ -1,0 +1,82 @@
+// OP_MSG and OP_COMPRESSED encoding and decoding, and the bounds on what a reply may claim.
+#include <catch2/catch.hpp>
+
+#include <cstring>
+
+#include "gale/mongo/error.hpp"
+#include "gale/mongo/wire.hpp"
+
+using namespace gale::mongo;
+
+namespace {
+// A server reply: the request encoded as OP_MSG, with response_to set.
+std::vector<std::uint8_t> reply_to(std::int32_t request, const Document& body) {
+  auto m = wire::encode_msg(99, body);
+  std::memcpy(m.data() + 8, &request, 4);
+  return m;
+}
+}  // namespace
+
+TEST_CASE("OP_MSG: header, flags, body and a document sequence") {
+  Document body(json{{"insert", "c"}, {"$db", "d"}});
+  Document a(json{{"_id", 1}});
+  Document b(json{{"_id", 2}});
+  std::vector<wire::Sequence> seqs = {{"documents", {&a, &b}}};
+  auto m = wire::encode_msg(7, body, seqs, wire::kMoreToCome);
+  auto h = wire::read_header(m.data());
+  CHECK(h.length == static_cast<std::int32_t>(m.size()));
+  CHECK(h.request_id == 7);
+  CHECK(h.opcode == wire::kOpMsg);
+  std::uint32_t flags = 0;
+  std::memcpy(&flags, m.data() + 16, 4);
+  CHECK(flags == wire::kMoreToCome);
+  CHECK(m[20] == 0);
+  std::size_t seq_at = 21 + body.size();
+  CHECK(m[seq_at] == 1);
+  std::int32_t seq_len = 0;
+  std::memcpy(&seq_len, m.data() + seq_at + 1, 4);
+  CHECK(static_cast<std::size_t>(seq_len) ==
+        4 + std::strlen("documents") + 1 + a.size() + b.size());
+  CHECK(std::string(reinterpret_cast<const char*>(m.data() + seq_at + 5)) == "documents");
+}
+
+TEST_CASE("a reply decodes to its body; compressed replies decompress (snappy, zlib, zstd)") {
+  Document body(json{{"ok", 1}, {"n", 3}});
+  auto plain = reply_to(5, body);
+  auto r = wire::decode_reply(plain, 48'000'000);
+  CHECK(r.response_to == 5);
+  CHECK(r.body == body);
+  for (auto c : {wire::Compressor::snappy, wire::Compressor::zlib, wire::Compressor::zstd,
+                 wire::Compressor::noop}) {
+    auto packed = wire::compress_message(plain, c);
+    CHECK(wire::read_header(packed.data()).opcode == wire::kOpCompressed);
+    auto rc = wire::decode_reply(packed, 48'000'000);
+    CHECK(rc.response_to == 5);
+    CHECK(rc.body == body);
+  }
+}
+
+TEST_CASE("malformed replies are protocol errors, never huge allocations or overreads") {
+  Document body(json{{"ok", 1}});
+  auto good = reply_to(1, body);
+  auto lying = good;
+  std::int32_t huge = 0x7fffffff;
+  std::memcpy(lying.data(), &huge, 4);
+  CHECK_THROWS_AS(wire::decode_reply(lying, 48'000'000), MongoError);
+  auto truncated = good;
+  truncated.resize(good.size() - 3);
+  std::int32_t len = static_cast<std::int32_t>(truncated.size());
+  std::memcpy(truncated.data(), &len, 4);
+  CHECK_THROWS_AS(wire::decode_reply(truncated, 48'000'000), MongoError);
+  auto bad_kind = good;
+  bad_kind[20] = 7;
+  CHECK_THROWS_AS(wire::decode_reply(bad_kind, 48'000'000), MongoError);
+  auto zipped = wire::compress_message(good, wire::Compressor::zlib);
+  std::uint32_t claimed = 1u << 30;  // announces 1 GiB uncompressed
+  std::memcpy(zipped.data() + 20, &claimed, 4);
+  CHECK_THROWS_AS(wire::decode_reply(zipped, 48'000'000), MongoError);
+  auto garbage = wire::compress_message(good, wire::Compressor::snappy);
+  garbage.back() ^= 0xff;
+  garbage[garbage.size() - 2] ^= 0xff;
+  CHECK_THROWS(wire::decode_reply(garbage, 48'000'000));
+}
