@@ -8,6 +8,7 @@
 #include <memory>
 #include <vector>
 
+#include "gale/loop/detail/ready_queue.hpp"
 #include "gale/loop/detail/run_guarded.hpp"
 #include "gale/loop/detail/step_tracking.hpp"
 #include "gale/loop/detail/timer_queue.hpp"
@@ -19,21 +20,6 @@ namespace {
 
 thread_local IOLoop* t_current = nullptr;
 
-// The handler that resumes a coroutine on the loop. If the loop is destroyed before it runs, the
-// coroutine is destroyed with it instead of leaking.
-class Resume {
- public:
-  explicit Resume(std::coroutine_handle<> handle) noexcept : handle_(handle) {}
-  Resume(Resume&& other) noexcept : handle_(std::exchange(other.handle_, {})) {}
-  Resume& operator=(Resume&&) = delete;
-  ~Resume() {
-    if (handle_) handle_.destroy();
-  }
-  void operator()() { std::exchange(handle_, {}).resume(); }
-
- private:
-  std::coroutine_handle<> handle_;
-};
 // The loops alive on this thread (oldest first) and the one current() made; one object, so that the
 // made loop goes away while the list it must leave still exists.
 struct ThreadLoops {
@@ -50,6 +36,7 @@ struct IOLoop::Impl {
   asio::io_context context{1};
   asio::executor_work_guard<asio::io_context::executor_type> work{context.get_executor()};
   detail::TimerQueue timers{context};
+  detail::ReadyQueue ready{context};
   detail::StepCounter steps;
   std::atomic<bool> stop_requested{false};
   bool running = false;
@@ -76,6 +63,7 @@ IOLoop::~IOLoop() {
   impl_->watchdog.reset();
   if (impl_->executor) impl_->executor->shutdown();
   impl_->timers.clear();
+  impl_->ready.destroy_all();
   impl_->work.reset();
   impl_.reset();  // destroys the io_context and the handlers still queued on it
   std::erase(t_loops.alive, this);
@@ -205,7 +193,7 @@ void schedule_resume(std::coroutine_handle<> handle) noexcept {
   } else if (loop->closing()) {
     handle.destroy();  // the loop is going away: the coroutine will never run again
   } else {
-    asio::post(loop->context(), Resume(handle));
+    loop->impl_->ready.push(handle);
   }
 }
 

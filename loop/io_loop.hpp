@@ -34,6 +34,7 @@ class IOLoop;
 
 namespace detail {
 struct TimerEntry;
+void schedule_resume(std::coroutine_handle<> handle) noexcept;
 // Makes `loop` the thread's current loop and returns the one it replaces.
 IOLoop* exchange_current_loop(IOLoop* loop) noexcept;
 }  // namespace detail
@@ -117,6 +118,8 @@ class IOLoop {
   asio::io_context& context() noexcept;
 
  private:
+  friend void detail::schedule_resume(std::coroutine_handle<> handle) noexcept;
+
   struct Impl;
   std::unique_ptr<Impl> impl_;
   bool closing_ = false;

@@ -246,31 +246,44 @@ struct Pool<Connection>::State : std::enable_shared_from_this<State> {
   }
 
   // Health-checks a connection that sat idle for long, then hands it out; a failed check discards
-  // it and the caller goes back to acquiring.
+  // it and the caller goes back to acquiring. The check runs in a coroutine that shares the slot:
+  // if it outlives the deadline, the connection lives until the check is done with it.
   Future<Lease> checked(Slot slot, Clock::time_point deadline) {
     auto self = this->shared_from_this();
+    auto shared = std::make_shared<Slot>(std::move(slot));
     bool healthy = false;
     try {
       auto left = deadline - Clock::now();
       if (left > Clock::duration::zero()) {
-        co_await with_timeout(left, hooks.check(*slot.connection));
-        healthy = true;
+        healthy = co_await with_timeout(left, run_check(self, shared));
       }
     } catch (...) {
-      log::info("gale.pool", "an idle {} connection failed its health check: {}", options.name,
-                describe(std::current_exception()));
+      log::info("gale.pool", "an idle {} connection did not answer its health check in time: {}",
+                options.name, describe(std::current_exception()));
     }
     if (healthy) {
-      slot.last_used = Clock::now();
-      co_return Lease(self, std::move(slot));
+      shared->last_used = Clock::now();
+      co_return Lease(self, std::move(*shared));
     }
     --in_use;
-    discard(std::move(slot));
+    ++counters.discarded;
+    shared.reset();  // closes it now, or when a check still running lets go of it
     if (Clock::now() >= deadline) {
       throw Error(ErrorKind::unavailable,
                   "no healthy " + options.name + " connection before the deadline");
     }
     co_return co_await acquire(deadline);
+  }
+
+  static Future<bool> run_check(std::shared_ptr<State> self, std::shared_ptr<Slot> slot) {
+    try {
+      co_await self->hooks.check(*slot->connection);
+      co_return true;
+    } catch (...) {
+      log::info("gale.pool", "an idle {} connection failed its health check: {}",
+                self->options.name, describe(std::current_exception()));
+      co_return false;
+    }
   }
 
   void release(Slot&& slot, bool discard_it) noexcept {

@@ -76,6 +76,9 @@ struct Counters {
   int max_connecting_seen = 0;
   int checks = 0;
   bool fail_checks = false;
+  Clock::duration check_takes{};
+  int checks_finished = 0;
+  bool fatal_connects = false;
 };
 
 Future<std::unique_ptr<Conn>> connect_to(IOLoop& loop, unsigned short port, Counters& c) {
@@ -119,13 +122,23 @@ using TestPool = gale::Pool<Conn>;
 
 TestPool make_pool(IOLoop& loop, Listener& l, Counters& c, gale::PoolOptions o) {
   TestPool::Hooks hooks;
-  hooks.connect = [&loop, &l, &c] { return connect_to(loop, l.port(), c); };
+  hooks.connect = [&loop, &l, &c]() -> Future<std::unique_ptr<Conn>> {
+    if (c.fatal_connects) {
+      return gale::make_exceptional_future<std::unique_ptr<Conn>>(
+          Error(ErrorKind::unauthorized, "password authentication failed"));
+    }
+    return connect_to(loop, l.port(), c);
+  };
   hooks.is_usable = [](const Conn& conn) { return !conn.broken; };
-  hooks.check = [&c](Conn&) -> Future<void> {
+  hooks.check = [&c](Conn& conn) -> Future<void> {
     ++c.checks;
     co_await gale::moment();
+    if (c.check_takes > Clock::duration::zero()) co_await gale::sleep(c.check_takes);
+    conn.broken = conn.broken || conn.id < 0;  // touches the connection after the wait
+    ++c.checks_finished;
     if (c.fail_checks) throw Error(ErrorKind::unavailable, "ping failed");
   };
+  hooks.is_fatal = [&c](const std::exception_ptr&) { return c.fatal_connects; };
   return TestPool(std::move(o), std::move(hooks));
 }
 
@@ -417,4 +430,46 @@ TEST_CASE("pool options are validated", "[pool]") {
   o.min_size = 3;
   CHECK_THROWS_WITH(make_pool(loop, server, c, o), "pool min_size must not exceed max_size");
   CHECK_THROWS_AS(make_pool(loop, server, c, small_options(0)), Error);
+}
+
+TEST_CASE("a health check that outlives the deadline keeps its connection alive", "[pool]") {
+  IOLoop loop;
+  Listener server(loop);
+  Counters c;
+  auto o = small_options(2);
+  o.check_after_idle = 1ms;
+  auto pool = make_pool(loop, server, c, o);
+  loop.run_sync([&]() -> Future<void> { (void)co_await pool.acquire(); });
+  loop.run_sync([] { return gale::sleep(5ms); });
+  c.check_takes = 100ms;
+  try {
+    loop.run_sync([&] { return pool.acquire(Clock::now() + 30ms); });
+    FAIL("no exception");
+  } catch (const Error& e) {
+    CHECK(e.kind() == ErrorKind::unavailable);
+  }
+  CHECK(c.checks_finished == 0);  // still running, on a connection the pool gave up on
+  run_until(loop, [&] { return c.checks_finished == 1; });  // and it may still use it (ASan)
+  CHECK(pool.stats().discarded == 1);
+  CHECK(pool.stats().in_use == 0);
+}
+
+TEST_CASE("a connect error that retrying cannot fix fails the waiters at once", "[pool]") {
+  IOLoop loop;
+  Listener server(loop);
+  Counters c;
+  c.fatal_connects = true;
+  auto pool = make_pool(loop, server, c, small_options(2));
+  auto start = Clock::now();
+  try {
+    loop.run_sync([&] { return pool.acquire(Clock::now() + 5s); });
+    FAIL("no exception");
+  } catch (const Error& e) {
+    CHECK(e.kind() == ErrorKind::unauthorized);
+    CHECK_THAT(e.what(), Catch::Contains("password authentication failed"));
+  }
+  CHECK(Clock::now() - start < 2s);  // not at the 5 s deadline
+  c.fatal_connects = false;          // fixed (new credentials): the pool recovers after its backoff
+  auto lease = loop.run_sync([&] { return pool.acquire(Clock::now() + 2s); });
+  CHECK(lease);
 }
