@@ -97,8 +97,8 @@ void ClientState::close() noexcept {
   closed_ = true;
   maintenance_.cancel();
   grow_timer_.cancel();
-  fail_waiting(std::make_exception_ptr(
-      PgError(ErrorKind::unavailable, "the PostgreSQL client was closed")));
+  fail_waiting(
+      std::make_exception_ptr(PgError(ErrorKind::unavailable, "the PostgreSQL client was closed")));
   for (auto& s : shared_) s.connection->set_shared(false);
   shared_.clear();  // leases go back; in-flight queries finish on their connections
   if (pool) pool->close();
@@ -186,8 +186,8 @@ void ClientState::on_timer(const RequestPtr& r) {
     PoolStats stats = pool->stats();
     stats.waiting += waiting_.size() + 1;
     stats.in_use = std::max(stats.in_use, shared_.size());
-    r->fail(std::make_exception_ptr(
-        PgError(ErrorKind::unavailable, gale::detail::pool_wait_message(stats, now - r->queued_at))));
+    r->fail(std::make_exception_ptr(PgError(
+        ErrorKind::unavailable, gale::detail::pool_wait_message(stats, now - r->queued_at))));
     return;
   }
   if (r->where == Request::Where::in_flight && r->connection != nullptr) {
@@ -279,8 +279,8 @@ void ClientState::pump() {
   drop_broken();
   if (exclusive_waiting_ > 0) {
     give_back_idle(Clock::duration::zero());
-    bool any_idle = std::any_of(shared_.begin(), shared_.end(),
-                                [](const Shared& s) { return s.draining; });
+    bool any_idle =
+        std::any_of(shared_.begin(), shared_.end(), [](const Shared& s) { return s.draining; });
     if (!any_idle && !shared_.empty()) {
       // Everything is busy: stop feeding one connection so that it comes free.
       auto it = std::min_element(shared_.begin(), shared_.end(), [](const auto& a, const auto& b) {

@@ -44,16 +44,17 @@ std::exception_ptr error_from(const PGresult* r, const ConnectConfig& config) {
 }
 
 std::exception_ptr lost(const ConnectConfig& config, const std::string& why) {
-  return std::make_exception_ptr(PgError(
-      ErrorKind::unavailable, "lost the connection to PostgreSQL at " + config.address + ": " + why));
+  return std::make_exception_ptr(
+      PgError(ErrorKind::unavailable,
+              "lost the connection to PostgreSQL at " + config.address + ": " + why));
 }
 
 // Connection failures: wrong passwords and unknown roles are `unauthorized`, the rest
 // `unavailable`. libpq gives no SQLSTATE here, only the server's message.
 ErrorKind connect_error_kind(const std::string& message) {
-  for (const char* needle : {"password authentication failed", "authentication failed",
-                             "no pg_hba.conf entry", "password is required",
-                             "pg_hba.conf rejects"}) {
+  for (const char* needle :
+       {"password authentication failed", "authentication failed", "no pg_hba.conf entry",
+        "password is required", "pg_hba.conf rejects"}) {
     if (message.find(needle) != std::string::npos) return ErrorKind::unauthorized;
   }
   return ErrorKind::unavailable;
@@ -130,9 +131,9 @@ Future<void> Connection::connect(std::vector<std::pair<std::string, std::string>
   }
   timer.cancel();
   if (timed_out || status != PGRES_POLLING_OK) {
-    std::string message =
-        timed_out ? "timed out after " + std::to_string(ms(timeout).count()) + " ms"
-                  : config_->scrub(trimmed(PQerrorMessage(conn_)));
+    std::string message = timed_out
+                              ? "timed out after " + std::to_string(ms(timeout).count()) + " ms"
+                              : config_->scrub(trimmed(PQerrorMessage(conn_)));
     close();
     throw PgError(connect_error_kind(message),
                   "could not connect to PostgreSQL at " + config_->address + ": " + message);
@@ -152,11 +153,9 @@ void Connection::rewrap_socket() {
 Future<asio::error_code> Connection::wait_socket(bool write) {
   Promise<asio::error_code> promise;
   auto future = promise.get_future();
-  socket_.async_wait(write ? asio::posix::descriptor_base::wait_write
-                           : asio::posix::descriptor_base::wait_read,
-                     [p = std::move(promise)](const asio::error_code& ec) mutable {
-                       p.set_value(ec);
-                     });
+  socket_.async_wait(
+      write ? asio::posix::descriptor_base::wait_write : asio::posix::descriptor_base::wait_read,
+      [p = std::move(promise)](const asio::error_code& ec) mutable { p.set_value(ec); });
   return future;
 }
 
@@ -164,7 +163,8 @@ void Connection::after_connect() {
   rewrap_socket();
   PQsetnonblocking(conn_, 1);
   if (settings_.pipeline && PQenterPipelineMode(conn_) != 1) {
-    throw PgError(ErrorKind::internal, "libpq refused pipeline mode: " + trimmed(PQerrorMessage(conn_)));
+    throw PgError(ErrorKind::internal,
+                  "libpq refused pipeline mode: " + trimmed(PQerrorMessage(conn_)));
   }
   cancel_.reset(PQgetCancel(conn_), PQfreeCancel);
   arm_read();
@@ -270,7 +270,8 @@ bool Connection::send_prepared(const RequestPtr& r, const char* const* values, c
   }
   if (const std::string* name = cache_.find(key)) {
     r->used_cached = true;
-    if (PQsendQueryPrepared(conn_, name->c_str(), n, values, lengths, formats, 0) != 1) return false;
+    if (PQsendQueryPrepared(conn_, name->c_str(), n, values, lengths, formats, 0) != 1)
+      return false;
     items_.push_back(Item{Item::Kind::query, r, {}, {}});
     return true;
   }
@@ -313,19 +314,17 @@ void Connection::flush() {
 void Connection::arm_read() {
   if (reading_ || !usable()) return;
   reading_ = true;
-  socket_.async_wait(asio::posix::descriptor_base::wait_read,
-                     [self = shared_from_this()](const asio::error_code& ec) {
-                       self->on_readable(ec);
-                     });
+  socket_.async_wait(
+      asio::posix::descriptor_base::wait_read,
+      [self = shared_from_this()](const asio::error_code& ec) { self->on_readable(ec); });
 }
 
 void Connection::arm_write() {
   if (writing_ || !usable()) return;
   writing_ = true;
-  socket_.async_wait(asio::posix::descriptor_base::wait_write,
-                     [self = shared_from_this()](const asio::error_code& ec) {
-                       self->on_writable(ec);
-                     });
+  socket_.async_wait(
+      asio::posix::descriptor_base::wait_write,
+      [self = shared_from_this()](const asio::error_code& ec) { self->on_writable(ec); });
 }
 
 void Connection::on_writable(const asio::error_code& ec) {
@@ -363,6 +362,11 @@ void Connection::on_readable(const asio::error_code& ec) {
       p.set_value();
     } else {
       process();
+      if (items_.empty() && idle_waiter_) {
+        auto p = std::move(*idle_waiter_);
+        idle_waiter_.reset();
+        p.set_value();
+      }
     }
     drain_notifications();
   } while (usable() && ssl_pending());
@@ -506,9 +510,9 @@ void Connection::after_sync() {
 void Connection::time_out(const RequestPtr& r) {
   if (r->timed_out || r->where != Request::Where::in_flight) return;
   r->timed_out = true;
-  r->promise.set_error(PgError(
-      ErrorKind::timeout, "the query timed out after " + std::to_string(ms(r->timeout).count()) +
-                              " ms and was cancelled on the server"));
+  r->promise.set_error(PgError(ErrorKind::timeout, "the query timed out after " +
+                                                       std::to_string(ms(r->timeout).count()) +
+                                                       " ms and was cancelled on the server"));
   cancel_front_if_timed_out();
 }
 
@@ -545,7 +549,8 @@ void Connection::send_cancel() {
 void Connection::drain_notifications() {
   while (PGnotify* n = PQnotifies(conn_)) {
     if (notification_hook_) {
-      notification_hook_(Notification{n->relname, n->extra != nullptr ? n->extra : "", n->be_pid, false});
+      notification_hook_(
+          Notification{n->relname, n->extra != nullptr ? n->extra : "", n->be_pid, false});
     }
     PQfreemem(n);
   }
@@ -578,6 +583,11 @@ void Connection::fail_all(const std::string& why) {
     output_waiter_.reset();
     p.set_exception(error);
   }
+  if (idle_waiter_) {
+    auto p = std::move(*idle_waiter_);
+    idle_waiter_.reset();
+    p.set_value();
+  }
   closed_promise_.set_value();
   if (progress_hook_) progress_hook_();
 }
@@ -585,8 +595,8 @@ void Connection::fail_all(const std::string& why) {
 // Exclusive operations
 
 void Connection::throw_broken() const {
-  throw PgError(ErrorKind::unavailable, "lost the connection to PostgreSQL at " +
-                                            config_->address + ": " + broken_reason_);
+  throw PgError(ErrorKind::unavailable,
+                "lost the connection to PostgreSQL at " + config_->address + ": " + broken_reason_);
 }
 
 Future<void> Connection::wait_input(Clock::time_point deadline) {
@@ -615,7 +625,8 @@ Future<void> Connection::wait_output(Clock::time_point deadline) {
       if (!output_waiter_) return;
       auto p = std::move(*output_waiter_);
       output_waiter_.reset();
-      p.set_error(PgError(ErrorKind::timeout, "PostgreSQL did not take the data before the deadline"));
+      p.set_error(
+          PgError(ErrorKind::timeout, "PostgreSQL did not take the data before the deadline"));
     });
   }
   co_await future;
@@ -636,13 +647,24 @@ Future<void> Connection::drain_output(Clock::time_point deadline) {
   }
 }
 
+Future<void> Connection::settle() {
+  auto self = shared_from_this();
+  while (usable() && !items_.empty()) {
+    idle_waiter_.emplace();
+    auto idle = idle_waiter_->get_future();
+    co_await idle;
+  }
+}
+
 void Connection::leave_pipeline() {
   if (!usable()) throw_broken();
   if (queries_ != 0 || !items_.empty()) {
-    throw PgError(ErrorKind::internal, "an exclusive operation needs a connection with nothing in flight");
+    throw PgError(ErrorKind::internal,
+                  "an exclusive operation needs a connection with nothing in flight");
   }
   if (PQpipelineStatus(conn_) != PQ_PIPELINE_OFF && PQexitPipelineMode(conn_) != 1) {
-    throw PgError(ErrorKind::internal, "could not leave pipeline mode: " + trimmed(PQerrorMessage(conn_)));
+    throw PgError(ErrorKind::internal,
+                  "could not leave pipeline mode: " + trimmed(PQerrorMessage(conn_)));
   }
 }
 
@@ -719,6 +741,7 @@ Future<Result> Connection::collect_results(Clock::time_point deadline) {
 
 Future<Result> Connection::simple_query(std::string sql, Clock::time_point deadline) {
   auto self = shared_from_this();
+  co_await settle();
   leave_pipeline();
   if (PQsendQuery(conn_, sql.c_str()) != 1) {
     auto why = trimmed(PQerrorMessage(conn_));
@@ -731,6 +754,7 @@ Future<Result> Connection::simple_query(std::string sql, Clock::time_point deadl
 
 Future<void> Connection::start_copy(std::string sql, bool copy_in, Clock::time_point deadline) {
   auto self = shared_from_this();
+  co_await settle();
   leave_pipeline();
   if (PQsendQuery(conn_, sql.c_str()) != 1) {
     auto why = trimmed(PQerrorMessage(conn_));

@@ -122,6 +122,8 @@ class Connection : public std::enable_shared_from_this<Connection> {
   Future<void> wait_output(Clock::time_point deadline);
   Future<void> drain_output(Clock::time_point deadline);
   Future<Result> collect_results(Clock::time_point deadline);
+  // Waits until every item sent (Syncs, ignored statements) has been answered.
+  Future<void> settle();
   void leave_pipeline();
   void enter_pipeline();
   [[noreturn]] void throw_broken() const;
@@ -146,6 +148,7 @@ class Connection : public std::enable_shared_from_this<Connection> {
   Clock::time_point last_cancel_{};
   std::optional<Promise<void>> input_waiter_;
   std::optional<Promise<void>> output_waiter_;
+  std::optional<Promise<void>> idle_waiter_;
   TimeoutHandle waiter_timer_;
   UniqueFunction<void()> progress_hook_;
   UniqueFunction<void(Notification)> notification_hook_;

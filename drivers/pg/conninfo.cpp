@@ -226,8 +226,8 @@ std::string ConnectConfig::scrub(std::string text) const {
 }
 
 ConnectConfig parse_conninfo(const std::string& conninfo, ClientOptions& options) {
-  std::string cleaned = is_uri(conninfo) ? strip_uri(conninfo, options)
-                                          : strip_keywords(conninfo, options);
+  std::string cleaned =
+      is_uri(conninfo) ? strip_uri(conninfo, options) : strip_keywords(conninfo, options);
   char* error = nullptr;
   PQconninfoOption* parsed = PQconninfoParse(cleaned.c_str(), &error);
   ConnectConfig config;
@@ -237,7 +237,8 @@ ConnectConfig parse_conninfo(const std::string& conninfo, ClientOptions& options
     while (!message.empty() && message.back() == '\n') message.pop_back();
     // libpq may quote part of the string; never let a password through.
     auto at = conninfo.find('@');
-    auto colon = is_uri(conninfo) && at != std::string::npos ? conninfo.rfind(':', at) : std::string::npos;
+    auto colon =
+        is_uri(conninfo) && at != std::string::npos ? conninfo.rfind(':', at) : std::string::npos;
     if (colon != std::string::npos && colon > conninfo.find("://") + 2) {
       config.password = conninfo.substr(colon + 1, at - colon - 1);
     }

@@ -58,8 +58,7 @@ class CopyOut {
   Future<std::optional<std::string>> next();
 
  private:
-  friend Future<CopyOut> detail::start_copy_out(std::shared_ptr<detail::ClientState>,
-                                                std::string);
+  friend Future<CopyOut> detail::start_copy_out(std::shared_ptr<detail::ClientState>, std::string);
   explicit CopyOut(std::shared_ptr<detail::CopyState> s) noexcept : state_(std::move(s)) {}
   std::shared_ptr<detail::CopyState> state_;
 };

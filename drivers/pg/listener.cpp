@@ -69,10 +69,11 @@ struct ListenerState : std::enable_shared_from_this<ListenerState> {
         if (!self) return;
         Waiter w = std::move(*it);
         self->waiters.erase(it);
-        w.promise.set_error(Error(ErrorKind::timeout,
-                                  "no notification within " +
-                                      std::to_string(std::chrono::duration_cast<std::chrono::milliseconds>(t).count()) +
-                                      " ms"));
+        w.promise.set_error(Error(
+            ErrorKind::timeout,
+            "no notification within " +
+                std::to_string(std::chrono::duration_cast<std::chrono::milliseconds>(t).count()) +
+                " ms"));
       });
     }
     return future;

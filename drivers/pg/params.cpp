@@ -15,9 +15,12 @@ namespace {
 template <class T>
 T to_network(T v) noexcept {
   if constexpr (std::endian::native == std::endian::little) {
-    if constexpr (sizeof(T) == 2) return static_cast<T>(__builtin_bswap16(static_cast<std::uint16_t>(v)));
-    if constexpr (sizeof(T) == 4) return static_cast<T>(__builtin_bswap32(static_cast<std::uint32_t>(v)));
-    if constexpr (sizeof(T) == 8) return static_cast<T>(__builtin_bswap64(static_cast<std::uint64_t>(v)));
+    if constexpr (sizeof(T) == 2)
+      return static_cast<T>(__builtin_bswap16(static_cast<std::uint16_t>(v)));
+    if constexpr (sizeof(T) == 4)
+      return static_cast<T>(__builtin_bswap32(static_cast<std::uint32_t>(v)));
+    if constexpr (sizeof(T) == 8)
+      return static_cast<T>(__builtin_bswap64(static_cast<std::uint64_t>(v)));
   }
   return v;
 }

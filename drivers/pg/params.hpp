@@ -64,10 +64,9 @@ class Params {
   void add(std::int32_t v);
   void add(std::int64_t v);
   template <std::integral T>
-    requires(!std::is_same_v<T, bool> && !std::is_same_v<T, char> &&
-             !std::is_same_v<T, std::int16_t> && !std::is_same_v<T, std::int32_t> &&
-             !std::is_same_v<T, std::int64_t>)
-  void add(T v) {
+  requires(!std::is_same_v<T, bool> && !std::is_same_v<T, char> &&
+           !std::is_same_v<T, std::int16_t> && !std::is_same_v<T, std::int32_t> &&
+           !std::is_same_v<T, std::int64_t>) void add(T v) {
     if constexpr (std::is_unsigned_v<T> && sizeof(T) >= sizeof(std::int64_t)) {
       if (v > static_cast<T>(INT64_MAX)) too_large(static_cast<std::uint64_t>(v));
     }
@@ -117,8 +116,7 @@ class Params {
   static void element(std::string& out, double v);
   static void element(std::string& out, float v) { element(out, static_cast<double>(v)); }
   template <std::integral T>
-    requires(!std::is_same_v<T, bool>)
-  static void element(std::string& out, T v) {
+  requires(!std::is_same_v<T, bool>) static void element(std::string& out, T v) {
     out += std::to_string(v);
   }
   template <class T>

@@ -28,14 +28,14 @@ struct Request {
   Params params;
   Promise<Result> promise;
   Where where = Where::new_;
-  bool timed_out = false;      // the caller got a timeout; results are dropped when they come
-  bool cancel_sent = false;    // a cancel request went to the server for it
-  bool retry_allowed = true;   // outside a transaction: may be sent again once
-  bool used_cached = false;    // executed a statement prepared earlier on the connection
+  bool timed_out = false;     // the caller got a timeout; results are dropped when they come
+  bool cancel_sent = false;   // a cancel request went to the server for it
+  bool retry_allowed = true;  // outside a transaction: may be sent again once
+  bool used_cached = false;   // executed a statement prepared earlier on the connection
   int retries = 0;
   Clock::time_point queued_at{};
   Clock::time_point deadline = Clock::time_point::max();  // of the query
-  Clock::duration timeout{};                               // for messages
+  Clock::duration timeout{};                              // for messages
   TimeoutHandle timer;
   Connection* connection = nullptr;                        // while in flight
   std::list<std::shared_ptr<Request>>::iterator position;  // while queued

@@ -111,9 +111,9 @@ std::size_t Row::size() const noexcept {
 
 Field Row::operator[](std::size_t column) const {
   if (column >= size()) {
-    throw Error(ErrorKind::invalid_argument,
-                "column " + std::to_string(column) + " is out of range (" +
-                    std::to_string(size()) + " columns)");
+    throw Error(ErrorKind::invalid_argument, "column " + std::to_string(column) +
+                                                 " is out of range (" + std::to_string(size()) +
+                                                 " columns)");
   }
   return Field(data_.get(), row_, static_cast<int>(column));
 }
@@ -166,9 +166,8 @@ std::string_view Result::command() const noexcept {
 
 Row Result::operator[](std::size_t row) const {
   if (row >= size()) {
-    throw Error(ErrorKind::invalid_argument, "row " + std::to_string(row) +
-                                                 " is out of range (" + std::to_string(size()) +
-                                                 " rows)");
+    throw Error(ErrorKind::invalid_argument, "row " + std::to_string(row) + " is out of range (" +
+                                                 std::to_string(size()) + " rows)");
   }
   return Row(data_, static_cast<int>(row));
 }

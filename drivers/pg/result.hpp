@@ -74,8 +74,8 @@ class Field {
   std::int64_t integer() const;
 
   template <class T>
-    requires(std::is_integral_v<T> && !std::is_same_v<T, bool>)
-  T convert(T*) const {
+  requires(std::is_integral_v<T> && !std::is_same_v<T, bool>) T convert(T*)
+  const {
     auto v = integer();
     if (v < static_cast<std::int64_t>(std::numeric_limits<T>::min()) ||
         (v > 0 && static_cast<std::uint64_t>(v) > std::numeric_limits<T>::max())) {

@@ -39,10 +39,17 @@ namespace {
 std::string begin_sql(const TransactionOptions& o) {
   std::string sql = "BEGIN";
   switch (o.isolation) {
-    case Isolation::read_committed: sql += " ISOLATION LEVEL READ COMMITTED"; break;
-    case Isolation::repeatable_read: sql += " ISOLATION LEVEL REPEATABLE READ"; break;
-    case Isolation::serializable: sql += " ISOLATION LEVEL SERIALIZABLE"; break;
-    case Isolation::server_default: break;
+    case Isolation::read_committed:
+      sql += " ISOLATION LEVEL READ COMMITTED";
+      break;
+    case Isolation::repeatable_read:
+      sql += " ISOLATION LEVEL REPEATABLE READ";
+      break;
+    case Isolation::serializable:
+      sql += " ISOLATION LEVEL SERIALIZABLE";
+      break;
+    case Isolation::server_default:
+      break;
   }
   if (o.read_only) sql += " READ ONLY";
   if (o.deferrable) sql += " DEFERRABLE";
@@ -124,7 +131,8 @@ Future<Result> Transaction::run(std::string sql, Params params) {
 
 Future<void> Transaction::commit() {
   auto s = state_;
-  if (!active()) throw Error(ErrorKind::internal, "the transaction is over (committed or rolled back)");
+  if (!active())
+    throw Error(ErrorKind::internal, "the transaction is over (committed or rolled back)");
   Result r;
   std::exception_ptr error;
   try {

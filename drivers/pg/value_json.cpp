@@ -11,31 +11,56 @@ namespace gale::pg {
 
 oid::Oid oid::array_element(Oid array_type) noexcept {
   switch (array_type) {
-    case 1000: return bool_;
-    case 1001: return bytea;
-    case 1002: return char_;
-    case 1003: return name;
-    case 1005: return int2;
-    case 1007: return int4;
-    case 1009: return text;
-    case 1014: return bpchar;
-    case 1015: return varchar;
-    case 1016: return int8;
-    case 1021: return float4;
-    case 1022: return float8;
-    case 1028: return oid;
-    case 1115: return timestamp;
-    case 1182: return date;
-    case 1183: return time;
-    case 1185: return timestamptz;
-    case 1187: return interval;
-    case 1231: return numeric;
-    case 1270: return timetz;
-    case 199: return json;
-    case 2951: return uuid;
-    case 3807: return jsonb;
-    case 791: return money;
-    default: return unknown;
+    case 1000:
+      return bool_;
+    case 1001:
+      return bytea;
+    case 1002:
+      return char_;
+    case 1003:
+      return name;
+    case 1005:
+      return int2;
+    case 1007:
+      return int4;
+    case 1009:
+      return text;
+    case 1014:
+      return bpchar;
+    case 1015:
+      return varchar;
+    case 1016:
+      return int8;
+    case 1021:
+      return float4;
+    case 1022:
+      return float8;
+    case 1028:
+      return oid;
+    case 1115:
+      return timestamp;
+    case 1182:
+      return date;
+    case 1183:
+      return time;
+    case 1185:
+      return timestamptz;
+    case 1187:
+      return interval;
+    case 1231:
+      return numeric;
+    case 1270:
+      return timetz;
+    case 199:
+      return json;
+    case 2951:
+      return uuid;
+    case 3807:
+      return jsonb;
+    case 791:
+      return money;
+    default:
+      return unknown;
   }
 }
 

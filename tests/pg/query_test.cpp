@@ -49,8 +49,8 @@ TEST_CASE("query, execute, query_one and query_value", "[pg]") {
     CHECK((*one)["title"].as<std::string>() == "note 3");
     auto none = co_await pg.query_one("SELECT title FROM " + table + " WHERE id = $1", 99);
     CHECK_FALSE(none.has_value());
-    CHECK(co_await pg.query_value<std::int64_t>("SELECT count(*) FROM " + table +
-                                                " WHERE done") == 3);
+    CHECK(co_await pg.query_value<std::int64_t>("SELECT count(*) FROM " + table + " WHERE done") ==
+          3);
     auto missing = co_await pg.query_value<std::optional<std::string>>(
         "SELECT title FROM " + table + " WHERE id = $1", 99);
     CHECK_FALSE(missing.has_value());
@@ -63,7 +63,8 @@ TEST_CASE("query, execute, query_one and query_value", "[pg]") {
     CHECK(not_found);
     co_await pg.execute_script("CREATE INDEX ON " + table + " (title); UPDATE " + table +
                                " SET title = 'x' WHERE id = 1; ");
-    CHECK(co_await pg.query_value<std::string>("SELECT title FROM " + table + " WHERE id = 1") == "x");
+    CHECK(co_await pg.query_value<std::string>("SELECT title FROM " + table + " WHERE id = 1") ==
+          "x");
     co_await pg.execute("DROP TABLE " + table);
   });
 }
@@ -80,7 +81,8 @@ TEST_CASE("bad SQL gives a PgError with its SQLSTATE", "[pg]") {
   });
   CHECK(missing.sqlstate() == "42P01");
   // The same client goes on working.
-  CHECK(run(loop, [&]() -> Future<int> { co_return co_await pg.query_value<int>("SELECT 7"); }) == 7);
+  CHECK(run(loop, [&]() -> Future<int> { co_return co_await pg.query_value<int>("SELECT 7"); }) ==
+        7);
 }
 
 TEST_CASE("constraint violations and bad input map to their kinds", "[pg]") {
@@ -113,15 +115,16 @@ TEST_CASE("constraint violations and bad input map to their kinds", "[pg]") {
   CHECK(nn.kind() == ErrorKind::invalid_argument);
   CHECK(nn.sqlstate() == "23502");
   CHECK(nn.column() == "name");
-  auto bad = pg_error_of(loop, [&]() -> Future<void> {
-    co_await pg.query("SELECT $1::int", "not a number");
-  });
+  auto bad = pg_error_of(
+      loop, [&]() -> Future<void> { co_await pg.query("SELECT $1::int", "not a number"); });
   CHECK(bad.kind() == ErrorKind::invalid_argument);
   CHECK(bad.sqlstate() == "22P02");
   auto div = pg_error_of(loop, [&]() -> Future<void> { co_await pg.query("SELECT 1 / 0"); });
   CHECK(div.sqlstate() == "22012");
   CHECK(div.kind() == ErrorKind::invalid_argument);
-  run(loop, [&]() -> Future<void> { co_await pg.execute_script("DROP TABLE " + child + "; DROP TABLE " + parent); });
+  run(loop, [&]() -> Future<void> {
+    co_await pg.execute_script("DROP TABLE " + child + "; DROP TABLE " + parent);
+  });
 }
 
 TEST_CASE("SQLSTATEs map to gale kinds", "[pg]") {
@@ -152,8 +155,8 @@ TEST_CASE("2000 concurrent coroutines on a pool of 4 each get their own rows", "
   });
   auto worker = [&](int id) -> Future<bool> {
     auto r = co_await pg.query("SELECT id, v FROM " + table + " WHERE id = $1", id);
-    co_return r.size() == 1 && r[0]["id"].as<int>() == id &&
-        r[0]["v"].as<std::string>() == "value " + std::to_string(id);
+    co_return r.size() == 1 &&
+        r[0]["id"].as<int>() == id&& r[0]["v"].as<std::string>() == "value " + std::to_string(id);
   };
   auto results = run(loop, [&]() -> Future<std::vector<bool>> {
     std::vector<Future<bool>> all;
@@ -172,7 +175,8 @@ TEST_CASE("gather of queries in one coroutine pipelines them on one connection",
   Client pg(pg_uri_with("pool_max_size=1"));
   auto pids = run(loop, [&]() -> Future<std::vector<int>> {
     std::vector<Future<int>> all;
-    for (int i = 0; i < 50; ++i) all.push_back(pg.query_value<int>("SELECT pg_backend_pid() + $1 * 0", i));
+    for (int i = 0; i < 50; ++i)
+      all.push_back(pg.query_value<int>("SELECT pg_backend_pid() + $1 * 0", i));
     co_return co_await gale::gather(std::move(all));
   });
   CHECK(std::all_of(pids.begin(), pids.end(), [&](int p) { return p == pids[0]; }));
@@ -213,7 +217,8 @@ TEST_CASE("a failing query does not disturb the others in the pipeline", "[pg]")
   });
 }
 
-TEST_CASE("prepared statements are cached and re-prepared after DEALLOCATE or a schema change", "[pg]") {
+TEST_CASE("prepared statements are cached and re-prepared after DEALLOCATE or a schema change",
+          "[pg]") {
   IOLoop loop;
   Client pg(pg_uri_with("pool_max_size=1"));
   auto table = unique_name("cache");

@@ -11,7 +11,8 @@ using gale::Future;
 using gale::IOLoop;
 using gale::pg::Client;
 
-TEST_CASE("a query past its timeout is cancelled on the server and the connection stays usable", "[pg]") {
+TEST_CASE("a query past its timeout is cancelled on the server and the connection stays usable",
+          "[pg]") {
   IOLoop loop;
   Client pg(pg_uri_with("pool_max_size=1&query_timeout_ms=300"));
   auto started = Clock::now();

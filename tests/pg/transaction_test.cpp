@@ -78,10 +78,11 @@ TEST_CASE("savepoints roll back part of a transaction", "[pg]") {
     co_await tx.commit();
   });
   CHECK(t.count() == 2);
-  CHECK_THROWS_AS(run(loop, [&]() -> Future<void> {
-                    auto tx = co_await pg.transaction();
-                    co_await tx.savepoint("x; DROP TABLE y");
-                  }),
+  CHECK_THROWS_AS(run(loop,
+                      [&]() -> Future<void> {
+                        auto tx = co_await pg.transaction();
+                        co_await tx.savepoint("x; DROP TABLE y");
+                      }),
                   gale::Error);
 }
 
@@ -144,9 +145,8 @@ TEST_CASE("run_in_transaction retries serialization failures", "[pg]") {
   IOLoop loop;
   Client pg(pg_uri_with("pool_max_size=4"));
   Table t(loop, pg, "serial");
-  run(loop, [&]() -> Future<void> {
-    co_await pg.execute("INSERT INTO " + t.name + " VALUES (1, 0)");
-  });
+  run(loop,
+      [&]() -> Future<void> { co_await pg.execute("INSERT INTO " + t.name + " VALUES (1, 0)"); });
   int attempts = 0;
   // Two serializable transactions read then write the same row at once: one must fail with 40001
   // and, retried, succeed. Both increments land.
@@ -160,9 +160,7 @@ TEST_CASE("run_in_transaction retries serialization failures", "[pg]") {
         },
         {.isolation = Isolation::serializable});
   };
-  run(loop, [&]() -> Future<void> {
-    co_await gale::gather(bump(), bump());
-  });
+  run(loop, [&]() -> Future<void> { co_await gale::gather(bump(), bump()); });
   CHECK(attempts >= 3);
   auto v = run(loop, [&]() -> Future<int> {
     co_return co_await pg.query_value<int>("SELECT v FROM " + t.name + " WHERE id = 1");
@@ -191,12 +189,13 @@ TEST_CASE("run_in_transaction gives up after max_attempts with kind conflict", "
   CHECK(attempts == 3);
   // Other errors are not retried.
   attempts = 0;
-  CHECK_THROWS_AS(run(loop, [&]() -> Future<void> {
-                    co_await pg.run_in_transaction([&](Transaction& tx) -> Future<void> {
-                      ++attempts;
-                      co_await tx.query("SELECT 1/0");
-                    });
-                  }),
+  CHECK_THROWS_AS(run(loop,
+                      [&]() -> Future<void> {
+                        co_await pg.run_in_transaction([&](Transaction& tx) -> Future<void> {
+                          ++attempts;
+                          co_await tx.query("SELECT 1/0");
+                        });
+                      }),
                   gale::Error);
   CHECK(attempts == 1);
 }

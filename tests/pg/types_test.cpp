@@ -81,7 +81,8 @@ TEST_CASE("arrays convert to JSON arrays in any dimension with NULLs and quoting
   });
   CHECK(row["a"] == json::parse("[1, null, 3]"));
   CHECK(row["m"] == json::parse("[[1, 2], [3, 4]]"));
-  CHECK(row["s"] == json::parse(R"(["a b", "q\"x", "back\\slash", null, "NULL", "", "{}", "c,d"])"));
+  CHECK(row["s"] ==
+        json::parse(R"(["a b", "q\"x", "back\\slash", null, "NULL", "", "{}", "c,d"])"));
   CHECK(row["e"] == json::array());
   CHECK(row["dims"] == json::parse("[7, 8]"));
   CHECK(row["n"] == json::parse(R"(["1.5", null])"));
@@ -143,8 +144,7 @@ TEST_CASE("parameters of every kind go apart from the SQL and come back verbatim
         "INSERT INTO " + table +
             " (t, i, b, f, ok, j, js, by, arr, tags, ts, d, n) VALUES ($1, $2, $3, $4, $5, $6, $7, "
             "$8, $9, $10, $11, $12, $13) RETURNING id",
-        evil, 7, std::int64_t{1} << 40, 0.25, true, j1, j2,
-        bytes, ints, tags, when, day, exact);
+        evil, 7, std::int64_t{1} << 40, 0.25, true, j1, j2, bytes, ints, tags, when, day, exact);
     auto row = (co_await pg.query("SELECT * FROM " + table + " WHERE id = $1", id)).to_json()[0];
     CHECK(row["t"] == evil);
     CHECK(row["i"] == 7);
@@ -164,8 +164,8 @@ TEST_CASE("parameters of every kind go apart from the SQL and come back verbatim
     // NULLs from nullptr and empty optionals.
     std::optional<int> none;
     co_await pg.execute("INSERT INTO " + table + " (t, i) VALUES ($1, $2)", nullptr, none);
-    auto nulls = co_await pg.query_value<std::int64_t>(
-        "SELECT count(*) FROM " + table + " WHERE t IS NULL AND i IS NULL");
+    auto nulls = co_await pg.query_value<std::int64_t>("SELECT count(*) FROM " + table +
+                                                       " WHERE t IS NULL AND i IS NULL");
     CHECK(nulls == 1);
     // The table survived the would-be injection.
     CHECK(co_await pg.query_value<std::int64_t>("SELECT count(*) FROM " + table) == 2);
@@ -177,9 +177,10 @@ TEST_CASE("integer parameters keep their width and unsigned overflow is refused"
   IOLoop loop;
   Client pg(pg_uri());
   run(loop, [&]() -> Future<void> {
-    auto r = co_await pg.query("SELECT pg_typeof($1)::text, pg_typeof($2)::text, pg_typeof($3)::text, "
-                               "$4::int8, pg_typeof($5)::text",
-                               std::int16_t{1}, 2, std::int64_t{3}, 4u, 2.5f);
+    auto r = co_await pg.query(
+        "SELECT pg_typeof($1)::text, pg_typeof($2)::text, pg_typeof($3)::text, "
+        "$4::int8, pg_typeof($5)::text",
+        std::int16_t{1}, 2, std::int64_t{3}, 4u, 2.5f);
     CHECK(r[0][std::size_t{0}].as<std::string>() == "smallint");
     CHECK(r[0][1].as<std::string>() == "integer");
     CHECK(r[0][2].as<std::string>() == "bigint");
