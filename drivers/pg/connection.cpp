@@ -1,7 +1,10 @@
 #include "gale/pg/connection.hpp"
 
 #include <libpq-fe.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
 #include <openssl/ssl.h>
+#include <sys/socket.h>
 
 #include <array>
 #include <asio/io_context.hpp>
@@ -167,7 +170,32 @@ void Connection::after_connect() {
                   "libpq refused pipeline mode: " + trimmed(PQerrorMessage(conn_)));
   }
   cancel_.reset(PQgetCancel(conn_), PQfreeCancel);
+  sockaddr_storage local{};
+  socklen_t length = sizeof local;
+  if (getsockname(PQsocket(conn_), reinterpret_cast<sockaddr*>(&local), &length) == 0) {
+    tcp_ = local.ss_family == AF_INET || local.ss_family == AF_INET6;
+  }
   arm_read();
+}
+
+// Under load (queries already in flight), the queries that coroutines send within one loop
+// iteration are corked into as few TCP segments as possible: libpq writes each Sync at once, and
+// on loopback every send() otherwise costs a full trip through the TCP stack.
+void Connection::cork() {
+  if (!tcp_ || corked_ || queries_ == 0 || PQsslInUse(conn_)) return;
+  int on = 1;
+  if (setsockopt(PQsocket(conn_), IPPROTO_TCP, TCP_CORK, &on, sizeof on) != 0) return;
+  corked_ = true;
+  loop_.add_callback([self = shared_from_this()] { self->uncork(); });
+}
+
+void Connection::uncork() {
+  if (!corked_) return;
+  corked_ = false;
+  if (!usable()) return;
+  int off = 0;
+  (void)setsockopt(PQsocket(conn_), IPPROTO_TCP, TCP_CORK, &off, sizeof off);
+  flush();
 }
 
 int Connection::backend_pid() const noexcept {
@@ -208,6 +236,7 @@ void Connection::submit(const RequestPtr& request) {
     request->fail(lost(*config_, broken_reason_.empty() ? "it is closed" : broken_reason_));
     return;
   }
+  if (queries_ > 1) cork();
   send(request);
   flush();
 }

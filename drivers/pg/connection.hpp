@@ -104,6 +104,8 @@ class Connection : public std::enable_shared_from_this<Connection> {
                      const int* formats, const unsigned int* types);
   void send_ignored(const std::string& sql);
   void flush();
+  void cork();
+  void uncork();
   void arm_read();
   void arm_write();
   void on_readable(const asio::error_code& ec);
@@ -143,6 +145,8 @@ class Connection : public std::enable_shared_from_this<Connection> {
   bool writing_ = false;
   bool shared_ = false;
   bool copying_ = false;
+  bool tcp_ = false;
+  bool corked_ = false;
   bool copy_out_done_ = false;
   std::string broken_reason_;
   Clock::time_point last_cancel_{};
