@@ -210,6 +210,9 @@ bool Connection::in_transaction() const noexcept {
 
 void Connection::close() noexcept {
   if (closed_) return;
+  // No hook runs from here: close() is called from inside pools and hooks, which must not be
+  // re-entered.
+  closing_ = true;
   if (!broken_) fail_all("the connection was closed");
   closed_ = true;
   asio::error_code ignored;
@@ -221,8 +224,6 @@ void Connection::close() noexcept {
     PQfinish(conn_);
     conn_ = nullptr;
   }
-  progress_hook_ = nullptr;
-  notification_hook_ = nullptr;
 }
 
 // Sending
@@ -618,7 +619,7 @@ void Connection::fail_all(const std::string& why) {
     p.set_value();
   }
   closed_promise_.set_value();
-  if (progress_hook_) progress_hook_();
+  if (progress_hook_ && !closing_) progress_hook_();
 }
 
 // Exclusive operations

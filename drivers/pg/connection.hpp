@@ -141,6 +141,7 @@ class Connection : public std::enable_shared_from_this<Connection> {
   std::size_t queries_ = 0;
   bool broken_ = false;
   bool closed_ = false;
+  bool closing_ = false;
   bool reading_ = false;
   bool writing_ = false;
   bool shared_ = false;

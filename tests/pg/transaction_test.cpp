@@ -168,6 +168,32 @@ TEST_CASE("run_in_transaction retries serialization failures", "[pg]") {
   CHECK(v == 2);
 }
 
+TEST_CASE("run_in_transaction retries a real deadlock", "[pg]") {
+  IOLoop loop;
+  Client pg(pg_uri_with("pool_max_size=4"));
+  Table t(loop, pg, "deadlock");
+  run(loop, [&]() -> Future<void> {
+    co_await pg.execute("INSERT INTO " + t.name + " VALUES (1, 0), (2, 0)");
+  });
+  int attempts = 0;
+  // Two transactions lock the same two rows in opposite orders: the server breaks the deadlock
+  // (40P01) by failing one, which is run again and succeeds.
+  auto cross = [&](int first, int second) -> Future<void> {
+    return pg.run_in_transaction([&, first, second](Transaction& tx) -> Future<void> {
+      ++attempts;
+      co_await tx.execute("UPDATE " + t.name + " SET v = v + 1 WHERE id = $1", first);
+      co_await gale::sleep(200ms);
+      co_await tx.execute("UPDATE " + t.name + " SET v = v + 1 WHERE id = $1", second);
+    });
+  };
+  run(loop, [&]() -> Future<void> { co_await gale::gather(cross(1, 2), cross(2, 1)); });
+  CHECK(attempts == 3);
+  auto total = run(loop, [&]() -> Future<std::int64_t> {
+    co_return co_await pg.query_value<std::int64_t>("SELECT sum(v) FROM " + t.name);
+  });
+  CHECK(total == 4);
+}
+
 TEST_CASE("run_in_transaction gives up after max_attempts with kind conflict", "[pg]") {
   IOLoop loop;
   Client pg(pg_uri());
