@@ -170,6 +170,8 @@ void Connection::after_connect() {
                   "libpq refused pipeline mode: " + trimmed(PQerrorMessage(conn_)));
   }
   cancel_.reset(PQgetCancel(conn_), PQfreeCancel);
+  log::debug("gale.pg", "connected to {} (backend {}, socket {})", config_->address,
+             PQbackendPID(conn_), PQsocket(conn_));
   sockaddr_storage local{};
   socklen_t length = sizeof local;
   if (getsockname(PQsocket(conn_), reinterpret_cast<sockaddr*>(&local), &length) == 0) {
@@ -601,8 +603,13 @@ void Connection::fail_all(const std::string& why) {
       item.request->fail(error);
     }
   }
+  // libpq has closed its socket already (or will in PQfinish). Drop asio's registration now: if it
+  // lingered until close(), its epoll_ctl(DEL) would hit whatever new socket reuses the number.
   asio::error_code ignored;
-  socket_.cancel(ignored);
+  if (socket_.is_open()) {
+    socket_.cancel(ignored);
+    (void)socket_.release();
+  }
   if (input_waiter_) {
     auto p = std::move(*input_waiter_);
     input_waiter_.reset();
