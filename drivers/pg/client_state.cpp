@@ -244,7 +244,8 @@ void ClientState::adopt(Lease lease) {
     return;
   }
   c->set_shared(true);
-  shared_.push_back(Shared{std::move(lease), c, false, Clock::now()});
+  const auto now = Clock::now();
+  shared_.push_back(Shared{std::move(lease), c, false, now, now});
 }
 
 void ClientState::drop_broken() {
@@ -265,7 +266,7 @@ void ClientState::drop_broken() {
 void ClientState::give_back_idle(Clock::duration idle_for) {
   const auto now = Clock::now();
   for (auto it = shared_.begin(); it != shared_.end();) {
-    if (it->connection->in_flight() == 0 && now - it->last_busy >= idle_for) {
+    if (it->connection->in_flight() == 0 && (it->draining || now - it->last_busy >= idle_for)) {
       it->connection->set_shared(false);
       it = shared_.erase(it);  // the lease goes back to the pool
     } else {
@@ -288,6 +289,8 @@ void ClientState::pump() {
       });
       it->draining = true;
     }
+  } else {
+    give_back_idle(Clock::duration::max());  // only the draining ones
   }
   while (!waiting_.empty()) {
     Shared* best = least_loaded();
@@ -347,6 +350,15 @@ void ClientState::schedule_maintenance() {
     auto self = weak.lock();
     if (!self || self->closed_) return;
     self->drop_broken();
+    // Connections the dispatch keeps busy never come back to the pool by themselves: retire them
+    // at max_lifetime like the pool would (they stop taking queries and go back once idle).
+    const auto now = Clock::now();
+    for (auto& s : self->shared_) {
+      if (self->options.max_lifetime > Clock::duration::zero() &&
+          now - s.since >= self->options.max_lifetime) {
+        s.draining = true;
+      }
+    }
     self->give_back_idle(kIdleGiveBack);
     self->schedule_maintenance();
   });

@@ -73,8 +73,9 @@ class ClientState : public std::enable_shared_from_this<ClientState> {
   struct Shared {
     Lease lease;
     Connection* connection;
-    bool draining = false;
+    bool draining = false;  // takes no new queries; goes back to the pool once idle
     Clock::time_point last_busy;
+    Clock::time_point since;
   };
 
   bool dispatch(const RequestPtr& r);

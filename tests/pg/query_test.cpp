@@ -1,6 +1,8 @@
 // Queries, errors and their kinds, the statement cache, pipelining and many concurrent coroutines.
 #include <catch2/catch.hpp>
 
+#include <set>
+
 #include "support.hpp"
 #include "support/log_capture.hpp"
 
@@ -301,4 +303,23 @@ TEST_CASE("a stray BEGIN on a shared connection is rolled back with a warning", 
     CHECK(state == "idle");
   });
   CHECK(logs.contains("left a transaction open"));
+}
+
+TEST_CASE("busy shared connections are retired at max_lifetime without failing queries", "[pg]") {
+  IOLoop loop;
+  Client pg(pg_uri_with("pool_max_size=1&pool_max_lifetime_ms=300"));
+  std::set<int> pids;
+  int done = 0;
+  run(loop, [&]() -> Future<void> {
+    auto until = gale::Clock::now() + 2500ms;
+    while (gale::Clock::now() < until) {
+      std::vector<Future<int>> batch;
+      for (int i = 0; i < 10; ++i) batch.push_back(pg.query_value<int>("SELECT pg_backend_pid()"));
+      for (int pid : co_await gale::gather(std::move(batch))) pids.insert(pid);
+      done += 10;
+    }
+  });
+  CHECK(done > 100);
+  CHECK(pids.size() >= 2);  // the connection was replaced under load
+  CHECK(pg.pool_stats().size <= 1);
 }
