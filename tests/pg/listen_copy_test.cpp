@@ -1,6 +1,8 @@
 // LISTEN/NOTIFY and COPY.
 #include <catch2/catch.hpp>
 
+#include <set>
+
 #include "support.hpp"
 
 using namespace gale::testing;
@@ -123,4 +125,46 @@ TEST_CASE("a bad COPY row or an aborted COPY keeps nothing", "[pg]") {
     CHECK(not_copy);
     co_await pg.execute("DROP TABLE " + table);
   });
+}
+
+TEST_CASE("a LISTEN queue that overflows drops the excess and reports a gap", "[pg]") {
+  IOLoop loop;
+  Client pg(pg_uri_with("pool_max_size=2"));
+  auto channel = unique_name("flood");
+  const int total = static_cast<int>(gale::pg::Listener::max_queued) + 50;
+  run(
+      loop,
+      [&]() -> Future<void> {
+        auto listener = co_await pg.listen(channel);
+        for (int start = 0; start < total; start += 1000) {  // within the client's wait queue bound
+          std::vector<Future<void>> sends;
+          for (int i = start; i < std::min(total, start + 1000); ++i) {
+            sends.push_back(pg.notify(channel, std::to_string(i)));
+          }
+          co_await gale::gather(std::move(sends));
+        }
+        auto until = gale::Clock::now() + 10s;
+        while (listener.queued() < gale::pg::Listener::max_queued && gale::Clock::now() < until) {
+          co_await gale::sleep(10ms);
+        }
+        co_await gale::sleep(200ms);  // the excess arrives too, and is dropped
+        CHECK(listener.queued() == gale::pg::Listener::max_queued);
+        // Two connections send them, so they come in commit order, not in the order they were sent.
+        std::set<std::string> seen;
+        bool any_gap = false;
+        for (std::size_t i = 0; i < gale::pg::Listener::max_queued; ++i) {
+          auto n = co_await listener.next(1s);
+          any_gap = any_gap || n.gap;
+          seen.insert(n.payload);
+        }
+        CHECK_FALSE(any_gap);
+        CHECK(seen.size() == gale::pg::Listener::max_queued);
+        auto marker = co_await listener.next(1s);
+        CHECK(marker.gap);
+        // After the gap, new notifications come through again.
+        co_await pg.notify(channel, "fresh");
+        auto fresh = co_await listener.next(5s);
+        CHECK(fresh.payload == "fresh");
+      },
+      60s);
 }
