@@ -71,7 +71,8 @@ class Client : public detail::QueryMethods<Client> {
   const ClientOptions& options() const noexcept;
   // "user@host:port/dbname", never a password.
   const std::string& address() const noexcept;
-  // Fails waiting queries and closes idle connections; busy ones close when their work ends.
+  // Fails every query waiting or in flight with kind unavailable and closes the connections;
+  // transactions and COPYs in progress keep theirs until they end. Later calls fail at once.
   void close() noexcept;
 
  private:

@@ -323,3 +323,38 @@ TEST_CASE("busy shared connections are retired at max_lifetime without failing q
   CHECK(pids.size() >= 2);  // the connection was replaced under load
   CHECK(pg.pool_stats().size <= 1);
 }
+
+TEST_CASE("closing the client fails its queries instead of leaving them hanging", "[pg]") {
+  IOLoop loop;
+  auto pg = std::make_unique<Client>(pg_uri_with("pool_max_size=2"));
+  std::vector<Future<int>> pending;
+  run(loop, [&]() -> Future<void> {
+    for (int i = 0; i < 10; ++i)
+      pending.push_back(pg->query_value<int>("SELECT 1 FROM pg_sleep(0.3)"));
+    co_await gale::sleep(50ms);  // sent and running
+  });
+  pg->close();
+  auto kinds = run(
+      loop,
+      [&]() -> Future<std::vector<ErrorKind>> {
+        std::vector<ErrorKind> out;
+        for (auto& f : pending) {
+          try {
+            co_await f;
+            out.push_back(ErrorKind::internal);  // marks "no error"
+          } catch (const gale::Error& e) {
+            out.push_back(e.kind());
+          }
+        }
+        co_return out;
+      },
+      5s);
+  CHECK(std::count(kinds.begin(), kinds.end(), ErrorKind::unavailable) == 10);
+  bool refused = false;
+  try {
+    run(loop, [&]() -> Future<void> { co_await pg->query("SELECT 1"); });
+  } catch (const gale::Error& e) {
+    refused = e.kind() == ErrorKind::unavailable;
+  }
+  CHECK(refused);
+}
