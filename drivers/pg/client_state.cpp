@@ -100,8 +100,12 @@ void ClientState::close() noexcept {
   fail_waiting(
       std::make_exception_ptr(PgError(ErrorKind::unavailable, "the PostgreSQL client was closed")));
   for (auto& s : shared_) s.connection->set_shared(false);
-  shared_.clear();  // leases go back; in-flight queries finish on their connections
+  shared_.clear();  // the leases go back to the closing pool, which closes their connections
   if (pool) pool->close();
+  // A wait for a connection that close() just failed may never be resumed (the loop may stop
+  // first): mark its failure as seen so that it is not logged as lost.
+  if (pending_acquire_.valid() && pending_acquire_.done()) (void)pending_acquire_.exception();
+  pending_acquire_ = Future<Lease>();
 }
 
 Clock::time_point ClientState::query_deadline() const {
@@ -222,12 +226,15 @@ Future<void> ClientState::grow_one(std::shared_ptr<ClientState> self) {
   const auto started = Clock::now();
   Lease lease;
   try {
-    lease = co_await self->pool->acquire(started + self->options.acquire_timeout);
+    auto acquiring = self->pool->acquire(started + self->options.acquire_timeout);
+    self->pending_acquire_ = acquiring;  // close() looks at its failure, so it is never "lost"
+    lease = co_await std::move(acquiring);
   } catch (...) {
     log::debug("gale.pg", "no connection for the shared set: {}",
                describe(std::current_exception()));
   }
   self->acquiring_ = false;
+  self->pending_acquire_ = Future<Lease>();
   if (lease) {
     self->adopt(std::move(lease));
   } else if (Clock::now() - started < std::chrono::milliseconds(50)) {

@@ -98,6 +98,7 @@ class ClientState : public std::enable_shared_from_this<ClientState> {
   std::vector<Shared> shared_;
   std::list<RequestPtr> waiting_;
   bool acquiring_ = false;
+  Future<Lease> pending_acquire_;
   bool closed_ = false;
   std::size_t exclusive_waiting_ = 0;
   Clock::time_point next_grow_at_{};
