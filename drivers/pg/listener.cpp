@@ -34,6 +34,7 @@ struct ListenerState : std::enable_shared_from_this<ListenerState> {
     if (gap_pending || queue.size() >= Listener::max_queued) {
       if (!gap_pending) log::warning("gale.pg", "LISTEN queue full: notifications are dropped");
       gap_pending = true;
+      ++dropped;
       return;
     }
     queue.push_back(std::move(n));
@@ -101,6 +102,7 @@ struct ListenerState : std::enable_shared_from_this<ListenerState> {
   bool gap_pending = false;
   bool closed = false;
   std::size_t reconnects = 0;
+  std::size_t dropped = 0;
 };
 
 namespace {
@@ -199,6 +201,10 @@ Future<Notification> Listener::next(Clock::duration timeout) {
 
 std::size_t Listener::queued() const noexcept {
   return state_ ? state_->queue.size() : 0;
+}
+
+std::size_t Listener::dropped() const noexcept {
+  return state_ ? state_->dropped : 0;
 }
 
 std::size_t Listener::reconnects() const noexcept {

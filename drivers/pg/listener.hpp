@@ -44,6 +44,8 @@ class Listener {
   Future<Notification> next(Clock::duration timeout);
   // Notifications waiting for the consumer.
   std::size_t queued() const noexcept;
+  // Notifications dropped because the queue was full.
+  std::size_t dropped() const noexcept;
   // Times the connection was re-established.
   std::size_t reconnects() const noexcept;
   int backend_pid() const noexcept;
