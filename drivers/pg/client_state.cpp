@@ -81,7 +81,8 @@ ClientState::~ClientState() {
 void ClientState::start() {
   ConnectionPool::Hooks hooks;
   std::weak_ptr<ClientState> weak = weak_from_this();
-  Connection::Settings settings{options.statement_cache_size, true};
+  Connection::Settings settings{options.statement_cache_size, true,
+                                std::make_shared<TypeCatalogHolder>()};
   hooks.connect = [weak, cfg = config, settings] { return open_pooled(weak, cfg, settings); };
   hooks.is_usable = [](const PooledConnection& p) {
     return p.connection->usable() && p.connection->in_flight() == 0 &&

@@ -487,7 +487,16 @@ void Connection::complete_query(const RequestPtr& r) {
   }
   auto status = PQresultStatus(result);
   if (ok_status(status)) {
-    r->finish(Result(result));
+    if (!settings_.catalog) {
+      r->finish(Result(result));
+      return;
+    }
+    auto unknown = settings_.catalog->unknown_columns(result);
+    if (unknown.empty()) {
+      r->finish(Result(result, settings_.catalog->current()));
+    } else {
+      (void)finish_with_types(shared_from_this(), r, result, std::move(unknown));
+    }
     return;
   }
   std::string sqlstate = field(result, PG_DIAG_SQLSTATE);
@@ -502,6 +511,23 @@ void Connection::complete_query(const RequestPtr& r) {
                    : error_from(result, *config_);
   PQclear(result);
   r->fail(error);
+}
+
+// A column of a type the catalog does not know: look it up on this connection (pipelined behind
+// whatever is in flight), then hand the result over with the grown catalog.
+Future<void> Connection::finish_with_types(std::shared_ptr<Connection> self, RequestPtr r,
+                                           PGresult* result, std::vector<long long> unknown) {
+  std::unique_ptr<PGresult, decltype(&PQclear)> owned(result, &PQclear);
+  auto lookup = std::make_shared<Request>(TypeCatalogHolder::lookup_sql(), Params(unknown));
+  lookup->retry_allowed = false;
+  auto rows = lookup->promise.get_future();
+  self->submit(lookup);
+  try {
+    self->settings_.catalog->learn(co_await std::move(rows), unknown);
+  } catch (...) {
+    log::debug("gale.pg", "looking up column types failed: {}", describe(std::current_exception()));
+  }
+  r->finish(Result(owned.release(), self->settings_.catalog->current()));
 }
 
 bool Connection::retry(const RequestPtr& r, const std::string& sqlstate) {

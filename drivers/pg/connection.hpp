@@ -25,6 +25,7 @@
 #include "gale/pg/request.hpp"
 #include "gale/pg/result.hpp"
 #include "gale/pg/statement_cache.hpp"
+#include "gale/pg/type_catalog.hpp"
 
 struct pg_conn;
 struct pg_cancel;
@@ -35,7 +36,8 @@ class Connection : public std::enable_shared_from_this<Connection> {
  public:
   struct Settings {
     std::size_t statement_cache_size = 256;
-    bool pipeline = true;  // pipeline mode (off for a LISTEN connection)
+    bool pipeline = true;                        // pipeline mode (off for a LISTEN connection)
+    std::shared_ptr<TypeCatalogHolder> catalog;  // the client's; null: no type lookups
   };
 
   static Future<std::shared_ptr<Connection>> open(std::shared_ptr<const ConnectConfig> config,
@@ -113,6 +115,8 @@ class Connection : public std::enable_shared_from_this<Connection> {
   void process();
   void route(Item& item, pg_result* result);
   void complete_query(const RequestPtr& request);
+  static Future<void> finish_with_types(std::shared_ptr<Connection> self, RequestPtr request,
+                                        pg_result* result, std::vector<long long> unknown);
   bool retry(const RequestPtr& request, const std::string& sqlstate);
   void after_sync();
   void cancel_front_if_timed_out();

@@ -122,7 +122,7 @@ Future<void> keep_listening(std::shared_ptr<ListenerState> self) {
   while (!self->closed) {
     std::exception_ptr error;
     try {
-      auto c = co_await Connection::open(self->config, Connection::Settings{0, false});
+      auto c = co_await Connection::open(self->config, Connection::Settings{0, false, nullptr});
       self->connection = c;
       std::weak_ptr<ListenerState> weak = self;
       c->set_notification_hook([weak](Notification n) {

@@ -14,29 +14,32 @@ namespace gale::pg {
 namespace detail {
 
 struct ResultData {
-  explicit ResultData(PGresult* r) : result(r) {}
+  ResultData(PGresult* r, std::shared_ptr<const TypeCatalog> c)
+      : result(r), catalog(std::move(c)) {}
   ~ResultData() { PQclear(result); }
   ResultData(const ResultData&) = delete;
   ResultData& operator=(const ResultData&) = delete;
 
   PGresult* result;
+  std::shared_ptr<const TypeCatalog> catalog;
 };
 
 }  // namespace detail
 
 namespace {
 
-nlohmann::json field_json(const PGresult* r, int row, int column) {
+nlohmann::json field_json(const detail::ResultData& d, int row, int column) {
+  const PGresult* r = d.result;
   if (PQgetisnull(r, row, column)) return nullptr;
   std::string_view text(PQgetvalue(r, row, column),
                         static_cast<std::size_t>(PQgetlength(r, row, column)));
-  return detail::value_to_json(PQftype(r, column), text);
+  return detail::value_to_json(PQftype(r, column), text, d.catalog.get());
 }
 
-nlohmann::json row_json(const PGresult* r, int row) {
+nlohmann::json row_json(const detail::ResultData& d, int row) {
   auto out = nlohmann::json::object();
-  int columns = PQnfields(r);
-  for (int c = 0; c < columns; ++c) out[PQfname(r, c)] = field_json(r, row, c);
+  int columns = PQnfields(d.result);
+  for (int c = 0; c < columns; ++c) out[PQfname(d.result, c)] = field_json(d, row, c);
   return out;
 }
 
@@ -62,7 +65,7 @@ oid::Oid Field::type() const noexcept {
 }
 
 nlohmann::json Field::to_json() const {
-  return field_json(data_->result, row_, column_);
+  return field_json(*data_, row_, column_);
 }
 
 void Field::null_error() const {
@@ -128,12 +131,13 @@ Field Row::operator[](std::string_view column) const {
 }
 
 nlohmann::json Row::to_json() const {
-  return row_json(data_->result, row_);
+  return row_json(*data_, row_);
 }
 
 // Result
 
-Result::Result(pg_result* result) : data_(std::make_shared<detail::ResultData>(result)) {}
+Result::Result(pg_result* result, std::shared_ptr<const detail::TypeCatalog> catalog)
+    : data_(std::make_shared<detail::ResultData>(result, std::move(catalog))) {}
 
 std::size_t Result::size() const noexcept {
   return data_ ? static_cast<std::size_t>(PQntuples(data_->result)) : 0;
@@ -176,7 +180,7 @@ nlohmann::json Result::to_json() const {
   auto out = nlohmann::json::array();
   if (!data_) return out;
   int rows = PQntuples(data_->result);
-  for (int r = 0; r < rows; ++r) out.push_back(row_json(data_->result, r));
+  for (int r = 0; r < rows; ++r) out.push_back(row_json(*data_, r));
   return out;
 }
 

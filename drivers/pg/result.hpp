@@ -37,7 +37,8 @@ class Row;
 
 namespace detail {
 struct ResultData;
-}
+struct TypeCatalog;
+}  // namespace detail
 
 class Field {
  public:
@@ -118,8 +119,8 @@ class Row {
 class Result {
  public:
   Result() = default;
-  // Takes ownership of a PGresult.
-  explicit Result(pg_result* result);
+  // Takes ownership of a PGresult; `catalog` describes types that are not built in.
+  explicit Result(pg_result* result, std::shared_ptr<const detail::TypeCatalog> catalog = {});
 
   std::size_t size() const noexcept;
   bool empty() const noexcept { return size() == 0; }

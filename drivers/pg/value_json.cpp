@@ -107,7 +107,8 @@ std::size_t offset_sign(std::string_view t) noexcept {
 
 class ArrayParser {
  public:
-  ArrayParser(oid::Oid element, std::string_view text) : element_(element), s_(text) {}
+  ArrayParser(oid::Oid element, std::string_view text, const TypeCatalog* catalog)
+      : element_(element), s_(text), catalog_(catalog) {}
 
   nlohmann::json parse() {
     if (!s_.empty() && s_[0] == '[') {  // dimension decoration: [1:2][0:1]={...}
@@ -139,12 +140,12 @@ class ArrayParser {
   nlohmann::json item() {
     char c = peek();
     if (c == '{') return list();
-    if (c == '"') return value_to_json(element_, quoted());
+    if (c == '"') return value_to_json(element_, quoted(), catalog_);
     auto start = i_;
     while (i_ < s_.size() && s_[i_] != ',' && s_[i_] != ';' && s_[i_] != '}') ++i_;
     auto raw = s_.substr(start, i_ - start);
     if (raw == "NULL") return nullptr;
-    return value_to_json(element_, raw);
+    return value_to_json(element_, raw, catalog_);
   }
 
   std::string quoted() {
@@ -177,6 +178,7 @@ class ArrayParser {
 
   oid::Oid element_;
   std::string_view s_;
+  const TypeCatalog* catalog_;
   std::size_t i_ = 0;
 };
 
@@ -236,11 +238,11 @@ std::string base64(const std::vector<std::uint8_t>& bytes) {
   return out;
 }
 
-nlohmann::json array_to_json(oid::Oid element, std::string_view text) {
-  return ArrayParser(element, text).parse();
+nlohmann::json array_to_json(oid::Oid element, std::string_view text, const TypeCatalog* catalog) {
+  return ArrayParser(element, text, catalog).parse();
 }
 
-nlohmann::json value_to_json(oid::Oid type, std::string_view text) {
+nlohmann::json value_to_json(oid::Oid type, std::string_view text, const TypeCatalog* catalog) {
   switch (type) {
     case oid::int2:
     case oid::int4:
@@ -266,7 +268,11 @@ nlohmann::json value_to_json(oid::Oid type, std::string_view text) {
       break;
   }
   if (auto element = oid::array_element(type); element != oid::unknown) {
-    return array_to_json(element, text);
+    return array_to_json(element, text, catalog);
+  }
+  if (const TypeCatalog::Type* t = catalog != nullptr ? catalog->find(type) : nullptr) {
+    if (t->kind == 'd' && t->target != type) return value_to_json(t->target, text, catalog);
+    if (t->kind == 'a') return array_to_json(t->target, text, catalog);
   }
   return std::string(text);  // numeric, money, text types, uuid, date, time, interval, others
 }

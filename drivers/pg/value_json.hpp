@@ -8,10 +8,14 @@
 #include <vector>
 
 #include "gale/pg/oids.hpp"
+#include "gale/pg/type_catalog.hpp"
 
 namespace gale::pg::detail {
 
-nlohmann::json value_to_json(oid::Oid type, std::string_view text);
+// `catalog` (may be null) tells what non-built-in types are: domains convert as their base type,
+// arrays of any known element type as arrays; anything else unknown gives its text.
+nlohmann::json value_to_json(oid::Oid type, std::string_view text,
+                             const TypeCatalog* catalog = nullptr);
 
 // "2024-01-02 03:04:05.5+01" -> "2024-01-02T03:04:05.5+01:00" (timestamp, timestamptz, timetz).
 std::string iso_timestamp(std::string_view text);
@@ -22,6 +26,7 @@ std::string base64(const std::vector<std::uint8_t>& bytes);
 
 // An array literal ("{1,NULL,{2}}", "[0:1]={a,b}") -> a JSON array, each element converted as
 // `element` (nested arrays for more dimensions).
-nlohmann::json array_to_json(oid::Oid element, std::string_view text);
+nlohmann::json array_to_json(oid::Oid element, std::string_view text,
+                             const TypeCatalog* catalog = nullptr);
 
 }  // namespace gale::pg::detail
