@@ -9,7 +9,8 @@
 // infinities as strings); numeric and money -> strings (exact); bool; json/jsonb -> the embedded
 // JSON; date, time(tz), timestamp(tz) -> ISO 8601 strings ("2024-01-02T03:04:05.5+00:00");
 // interval -> ISO 8601 duration ("P1DT2H"); uuid and text types -> strings; bytea -> base64;
-// arrays (any dimension) -> JSON arrays; NULL -> null. Other types give their text form.
+// arrays (any dimension) -> JSON arrays; NULL -> null; domains as their base type, enums as their
+// label, arrays of them as arrays (types looked up in pg_type once). Other types give their text.
 //
 // as<T>() reads one value: integers, float/double, bool, std::string, std::string_view (valid
 // while the Result lives), nlohmann::json, std::vector<std::uint8_t> (bytea), and std::optional
