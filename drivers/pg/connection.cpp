@@ -774,6 +774,7 @@ Future<Result> Connection::collect_results(Clock::time_point deadline) {
       if (keep != nullptr) PQclear(keep);
       if (error != nullptr) PQclear(error);
       copying_ = true;
+      copy_in_ = status == PGRES_COPY_IN;
       co_return Result();
     }
     if (status == PGRES_FATAL_ERROR) {
@@ -832,9 +833,12 @@ Future<void> Connection::start_copy(std::string sql, bool copy_in, Clock::time_p
                   "the statement is not a COPY FROM STDIN / TO STDOUT");
   }
   copying_ = false;
-  auto status = PQtransactionStatus(conn_);
-  (void)status;
-  (void)copy_in;
+  if (copy_in_ != copy_in) {
+    // The other direction: the connection is in the middle of a COPY nobody will finish.
+    fail_all("a COPY in the wrong direction was abandoned");
+    throw PgError(ErrorKind::invalid_argument, copy_in ? "copy_in() needs COPY ... FROM STDIN"
+                                                       : "copy_out() needs COPY ... TO STDOUT");
+  }
 }
 
 Future<void> Connection::put_copy_data(std::string data, Clock::time_point deadline) {

@@ -150,6 +150,7 @@ class Connection : public std::enable_shared_from_this<Connection> {
   bool writing_ = false;
   bool shared_ = false;
   bool copying_ = false;
+  bool copy_in_ = false;
   bool tcp_ = false;
   bool corked_ = false;
   bool copy_out_done_ = false;

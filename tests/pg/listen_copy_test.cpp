@@ -123,6 +123,14 @@ TEST_CASE("a bad COPY row or an aborted COPY keeps nothing", "[pg]") {
       not_copy = e.kind() == ErrorKind::invalid_argument;
     }
     CHECK(not_copy);
+    bool wrong_way = false;
+    try {
+      co_await pg.copy_in("COPY " + table + " TO STDOUT");
+    } catch (const gale::Error& e) {
+      wrong_way = e.kind() == ErrorKind::invalid_argument;
+    }
+    CHECK(wrong_way);
+    CHECK(co_await pg.query_value<int>("SELECT 1") == 1);  // the client goes on
     co_await pg.execute("DROP TABLE " + table);
   });
 }
