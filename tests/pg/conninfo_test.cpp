@@ -1,0 +1,112 @@
+// Connection strings: URIs, key=value strings, gale's settings in them, host resolution.
+#include <catch2/catch.hpp>
+
+#include "gale/pg/conninfo.hpp"
+#include "support.hpp"
+#include "support/log_capture.hpp"
+
+using namespace gale::testing;
+using gale::ErrorKind;
+using gale::Future;
+using gale::IOLoop;
+using gale::pg::Client;
+using gale::pg::ClientOptions;
+using gale::pg::detail::parse_conninfo;
+
+TEST_CASE("gale's settings are taken out of a URI before libpq sees it", "[pg]") {
+  ClientOptions o;
+  auto c = parse_conninfo(
+      "postgresql://u:pw@db.example:6543/app?sslmode=disable&pool_max_size=16&pool_min_size=2&"
+      "pool_acquire_timeout_ms=1500&statement_cache_size=7&query_timeout_ms=250&pipeline=off&"
+      "pipeline_depth=9&application_name=x",
+      o);
+  CHECK(o.pool_max_size == 16);
+  CHECK(o.pool_min_size == 2);
+  CHECK(o.acquire_timeout == std::chrono::milliseconds(1500));
+  CHECK(o.statement_cache_size == 7);
+  CHECK(o.query_timeout == std::chrono::milliseconds(250));
+  CHECK_FALSE(o.pipeline);
+  CHECK(o.pipeline_depth == 9);
+  REQUIRE(c.get("sslmode"));
+  CHECK(*c.get("sslmode") == "disable");
+  CHECK(*c.get("application_name") == "x");
+  CHECK(*c.get("host") == "db.example");
+  CHECK(*c.get("port") == "6543");
+  CHECK(c.address == "u@db.example:6543/app");
+  CHECK(c.password == "pw");
+}
+
+TEST_CASE("key=value strings work with quoting and gale's settings", "[pg]") {
+  ClientOptions o;
+  auto c = parse_conninfo(
+      "host=127.0.0.1 port=5433 user=me password='it\\'s \\\\ q' dbname = app pool_max_size=3 "
+      "options='-c search_path=public'",
+      o);
+  CHECK(o.pool_max_size == 3);
+  CHECK(*c.get("dbname") == "app");
+  CHECK(c.password == "it's \\ q");
+  CHECK(c.get("options")->find("search_path=public") != std::string::npos);
+}
+
+TEST_CASE("a malformed string is invalid_argument and hides the password", "[pg]") {
+  ClientOptions o;
+  try {
+    parse_conninfo("postgresql://u:Hunter2Pw@host/db?nosuchparam=1", o);
+    FAIL("parsed");
+  } catch (const gale::Error& e) {
+    CHECK(e.kind() == ErrorKind::invalid_argument);
+    CHECK_THAT(e.what(), !Catch::Contains("Hunter2Pw"));
+  }
+  CHECK_THROWS_AS(parse_conninfo("postgresql://h/db?pool_max_size=lots", o), gale::Error);
+  CHECK_THROWS_AS(parse_conninfo("host=h port", o), gale::Error);
+}
+
+TEST_CASE("a host name is resolved before libpq connects and TLS negotiation falls back", "[pg]") {
+  IOLoop loop;
+  std::string uri = pg_uri();
+  auto at = uri.find('@');
+  auto slash = uri.find('/', at);
+  auto port = uri.substr(uri.rfind(':', slash) + 1, slash - uri.rfind(':', slash) - 1);
+  std::string named = uri.substr(0, at + 1) + "localhost:" + port + uri.substr(slash) +
+                      "?sslmode=prefer&connect_timeout=5";
+  Client pg(named);
+  auto v = run(loop, [&]() -> Future<std::string> {
+    co_return co_await pg.query_value<std::string>("SELECT inet_server_addr()::text");
+  });
+  CHECK((v == "127.0.0.1/32" || v == "127.0.0.1"));
+  // The resolved parameters carry hostaddr and keep host (for TLS verification).
+  ClientOptions o;
+  auto config = parse_conninfo(named, o);
+  auto params = run(loop, [&] { return gale::pg::detail::resolve_hosts(config); });
+  std::string host, hostaddr;
+  for (auto& [k, value] : params) {
+    if (k == "host") host = value;
+    if (k == "hostaddr") hostaddr = value;
+  }
+  CHECK(host.find("localhost") == 0);
+  CHECK(hostaddr.find("127.0.0.1") != std::string::npos);
+}
+
+TEST_CASE("an unknown host fails with unavailable", "[pg]") {
+  IOLoop loop;
+  Client pg("postgresql://gale:gale@no-such-host.invalid:5432/gale?pool_acquire_timeout_ms=1500");
+  try {
+    run(loop, [&]() -> Future<void> { co_await pg.query("SELECT 1"); });
+    FAIL("connected to nowhere");
+  } catch (const gale::Error& e) {
+    CHECK(e.kind() == ErrorKind::unavailable);
+    CHECK_THAT(e.what(), Catch::Contains("no-such-host.invalid"));
+  }
+}
+
+TEST_CASE("sslmode=require against a server without TLS is a clear unavailable", "[pg]") {
+  IOLoop loop;
+  Client pg(pg_uri_with("sslmode=require&pool_acquire_timeout_ms=1500"));
+  try {
+    run(loop, [&]() -> Future<void> { co_await pg.query("SELECT 1"); });
+    FAIL("connected without TLS");
+  } catch (const gale::Error& e) {
+    CHECK(e.kind() == ErrorKind::unavailable);
+    CHECK_THAT(e.what(), Catch::Contains("SSL"));
+  }
+}

@@ -1,0 +1,121 @@
+// Deadlines: a query past its timeout is cancelled on the server and the connection goes on; a pool
+// with no connection free fails at the deadline with a message that says why.
+#include <catch2/catch.hpp>
+
+#include "support.hpp"
+
+using namespace gale::testing;
+using gale::Clock;
+using gale::ErrorKind;
+using gale::Future;
+using gale::IOLoop;
+using gale::pg::Client;
+
+TEST_CASE("a query past its timeout is cancelled on the server and the connection stays usable",
+          "[pg]") {
+  IOLoop loop;
+  Client pg(pg_uri_with("pool_max_size=1&query_timeout_ms=300"));
+  auto started = Clock::now();
+  int pid_before = 0;
+  try {
+    run(loop, [&]() -> Future<void> {
+      pid_before = co_await pg.query_value<int>("SELECT pg_backend_pid()");
+      co_await pg.query("SELECT pg_sleep(10)");
+    });
+    FAIL("pg_sleep(10) finished within 300 ms");
+  } catch (const gale::Error& e) {
+    CHECK(e.kind() == ErrorKind::timeout);
+    CHECK_THAT(e.what(), Catch::Contains("cancelled on the server"));
+  }
+  CHECK(Clock::now() - started < 2s);
+  // The same connection answers at once: the sleep really was cancelled.
+  auto t0 = Clock::now();
+  int pid_after = run(loop, [&]() -> Future<int> {
+    co_return co_await pg.query_value<int>("SELECT pg_backend_pid()");
+  });
+  CHECK(Clock::now() - t0 < 1s);
+  CHECK(pid_after == pid_before);
+  CHECK(pg.pool_stats().connects == 1);
+  // And the server runs no pg_sleep for it any more.
+  Client observer(pg_uri());
+  auto sleeping = run(loop, [&]() -> Future<std::int64_t> {
+    co_return co_await observer.query_value<std::int64_t>(
+        "SELECT count(*) FROM pg_stat_activity WHERE pid = $1 AND query LIKE '%pg_sleep(10)%' "
+        "AND state = 'active'",
+        pid_before);
+  });
+  CHECK(sleeping == 0);
+}
+
+TEST_CASE("a timed-out query in a pipeline does not disturb the queries around it", "[pg]") {
+  IOLoop loop;
+  Client pg(pg_uri_with("pool_max_size=1&query_timeout_ms=400"));
+  run(loop, [&]() -> Future<void> {
+    auto before = pg.query_value<int>("SELECT 1");
+    auto slow = pg.query_value<int>("SELECT 2 FROM pg_sleep(5)");
+    co_await gale::sleep(200ms);
+    auto after = pg.query_value<int>("SELECT 3");  // queued behind the slow one
+    CHECK(co_await before == 1);
+    bool timed_out = false;
+    try {
+      co_await slow;
+    } catch (const gale::Error& e) {
+      timed_out = e.kind() == ErrorKind::timeout;
+    }
+    CHECK(timed_out);
+    CHECK(co_await after == 3);  // behind the cancelled one; re-sent if the cancel hit it
+  });
+}
+
+TEST_CASE("pool exhaustion fails at the deadline with a clear message", "[pg]") {
+  IOLoop loop;
+  Client pg(pg_uri_with("pool_max_size=2&pool_acquire_timeout_ms=400"));
+  run(loop, [&]() -> Future<void> {
+    auto tx1 = co_await pg.transaction();
+    auto tx2 = co_await pg.transaction();
+    auto started = Clock::now();
+    std::string message;
+    gale::ErrorKind kind = ErrorKind::internal;
+    try {
+      co_await pg.query("SELECT 1");
+    } catch (const gale::Error& e) {
+      message = e.what();
+      kind = e.kind();
+    }
+    auto waited = Clock::now() - started;
+    CHECK(kind == ErrorKind::unavailable);
+    CHECK_THAT(message, Catch::Contains("no PostgreSQL connection free after"));
+    CHECK_THAT(message, Catch::Contains("2 of 2 in use"));
+    CHECK_THAT(message, Catch::Contains("waiting"));
+    CHECK(waited >= 350ms);
+    CHECK(waited < 2s);
+    // A third transaction fails the same way.
+    bool third_failed = false;
+    try {
+      auto tx3 = co_await pg.transaction();
+    } catch (const gale::Error& e) {
+      third_failed = e.kind() == ErrorKind::unavailable;
+    }
+    CHECK(third_failed);
+    co_await tx1.commit();
+    // Once a connection is back, queries run again.
+    CHECK(co_await pg.query_value<int>("SELECT 5") == 5);
+    co_await tx2.rollback();
+  });
+}
+
+TEST_CASE("a query waiting for a connection gives way to its own deadline", "[pg]") {
+  IOLoop loop;
+  Client pg(pg_uri_with("pool_max_size=1&pool_acquire_timeout_ms=5000&query_timeout_ms=300"));
+  run(loop, [&]() -> Future<void> {
+    auto tx = co_await pg.transaction();
+    bool timed_out = false;
+    try {
+      co_await pg.query("SELECT 1");
+    } catch (const gale::Error& e) {
+      timed_out = e.kind() == ErrorKind::timeout;
+    }
+    CHECK(timed_out);
+    co_await tx.rollback();
+  });
+}
