@@ -294,7 +294,11 @@ void Connection::on_timeout() {
 }
 
 void Connection::on_shutdown() {
-  if (phase_ == Phase::idle && !writing_ && out_.empty()) close();
+  if (phase_ != Phase::idle || writing_ || !out_.empty()) return;  // closes after its response
+  // A request that arrived but was not read yet is in flight too: serve it, then close.
+  asio::error_code ec;
+  if (socket_.available(ec) > 0 && !ec) return;
+  close();
 }
 
 // --- writing

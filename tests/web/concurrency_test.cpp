@@ -1,0 +1,53 @@
+// 1,000 concurrent connections, each with a request in flight at the same time.
+#include <catch2/catch.hpp>
+
+#include <sys/resource.h>
+#include <nlohmann/json.hpp>
+
+#include <thread>
+
+#include "gale/web/testing.hpp"
+#include "raw_client.hpp"
+#include "test_app.hpp"
+
+using gale::testing::RawClient;
+using gale::web::Application;
+using gale::web::testing::ThreadedServer;
+using json = nlohmann::json;
+using namespace std::chrono_literals;
+
+TEST_CASE("1,000 concurrent connections are all served", "[concurrency]") {
+  constexpr int kClients = 1000;
+  rlimit limit{};
+  REQUIRE(getrlimit(RLIMIT_NOFILE, &limit) == 0);
+  if (limit.rlim_cur < 2 * kClients + 100) {
+    limit.rlim_cur = std::min<rlim_t>(limit.rlim_max, 4 * kClients);
+    REQUIRE(setrlimit(RLIMIT_NOFILE, &limit) == 0);
+  }
+  REQUIRE(limit.rlim_cur >= 2 * kClients + 100);
+
+  Application app(gale::testing::test_routes(), gale::testing::quiet_settings());
+  ThreadedServer server(app);
+  std::vector<std::unique_ptr<RawClient>> clients;
+  clients.reserve(kClients);
+  for (int i = 0; i < kClients; ++i)
+    clients.push_back(std::make_unique<RawClient>(server.port(), 20s));
+  // Every request is sent before any response is read: the server holds 1,000 at once (each
+  // handler sleeps, so they overlap).
+  for (int i = 0; i < kClients; ++i) {
+    clients[static_cast<std::size_t>(i)]->send("GET /slow?ms=200 HTTP/1.1\r\nHost: t\r\n\r\n");
+  }
+  std::size_t peak = 0;
+  server.call([&](gale::web::HTTPServer& s) { peak = s.connections(); });
+  int ok = 0;
+  for (auto& c : clients) {
+    auto r = c->read_response();
+    if (r && r->status == 200 && json::parse(r->body)["slept_ms"] == 200) ++ok;
+  }
+  CHECK(ok == kClients);
+  CHECK(peak > kClients / 2);  // most were open at once (the rest still in the accept queue)
+  // And they are all still open, kept alive.
+  std::size_t open = 0;
+  server.call([&](gale::web::HTTPServer& s) { open = s.connections(); });
+  CHECK(open == kClients);
+}
