@@ -185,23 +185,40 @@ HTTPServerRequest& Connection::request() {
 void Connection::wait_read() {
   if (reading_ || phase_ == Phase::closed) return;
   reading_ = true;
-  socket_.async_wait(asio::ip::tcp::socket::wait_read,
-                     [self = shared_from_this()](const asio::error_code& ec) {
-                       self->reading_ = false;
-                       self->on_readable(ec);
-                     });
+  // A read, not a readiness wait: Asio re-arms epoll for a wait (one epoll_ctl per request) but
+  // not for a read.
+  socket_.async_read_some(asio::buffer(first_bytes_),
+                          [self = shared_from_this()](const asio::error_code& ec, std::size_t n) {
+                            self->reading_ = false;
+                            self->on_read(ec, n);
+                          });
 }
 
-void Connection::on_readable(const asio::error_code& wait_error) {
-  if (phase_ == Phase::closed || phase_ == Phase::handling) return;
-  if (phase_ == Phase::lingering) return on_linger_readable(wait_error);
-  if (wait_error) return close();
-  asio::error_code ec;
-  std::size_t n = socket_.read_some(asio::buffer(read_buffer(), kReadSize), ec);
-  if (ec == asio::error::would_block || ec == asio::error::try_again) return wait_read();
-  if (ec || n == 0) return close();  // the peer closed (or reset) the connection
-  feed(read_buffer(), n);
+void Connection::on_read(const asio::error_code& ec, std::size_t n) {
+  if (phase_ == Phase::closed) return;
+  if (ec || n == 0) return close();                    // the peer closed (or reset) the connection
+  if (phase_ == Phase::lingering) return wait_read();  // dropped: the connection is ending
+  feed(first_bytes_.data(), n);
+  if (n == first_bytes_.size() && !drain_socket()) return;
   after_feed();
+}
+
+// Reads what else the socket holds into the loop's buffer while the parser wants more. False if
+// the connection closed.
+bool Connection::drain_socket() {
+  while (phase_ == Phase::idle || phase_ == Phase::headers || phase_ == Phase::body) {
+    if (close_after_write_) break;
+    asio::error_code ec;
+    std::size_t n = socket_.read_some(asio::buffer(read_buffer(), kReadSize), ec);
+    if (ec == asio::error::would_block || ec == asio::error::try_again) break;
+    if (ec || n == 0) {
+      close();
+      return false;
+    }
+    feed(read_buffer(), n);
+    if (n < kReadSize) break;
+  }
+  return phase_ != Phase::closed;
 }
 
 void Connection::feed(const char* data, std::size_t size) {
@@ -381,15 +398,6 @@ void Connection::linger() {
   core_->loop.call_later(kLingerTime, [weak] {
     if (auto self = weak.lock()) self->close();
   });
-  wait_read();
-}
-
-void Connection::on_linger_readable(const asio::error_code& wait_error) {
-  if (wait_error) return close();
-  asio::error_code ec;
-  std::size_t n = socket_.read_some(asio::buffer(read_buffer(), kReadSize), ec);
-  if (ec == asio::error::would_block || ec == asio::error::try_again) return wait_read();
-  if (ec || n == 0) return close();
   wait_read();
 }
 

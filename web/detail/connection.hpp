@@ -1,6 +1,7 @@
 // The server's side of one HTTP/1.1 connection, and the state the connections of one server share.
 //
-// A connection reads (into the loop's shared buffer) only while it waits for a request; the parser
+// A connection reads only while it waits for a request (a small buffer of its own for the first
+// bytes, then the loop's shared buffer for the rest of a large request); the parser
 // copies the request line, headers and body into an HTTPServerRequest and pauses at the end of
 // each request. The request goes to the Application; its response bytes come back through send().
 // A handler that finishes at once lets the parser go on with pipelined requests in the same read,
@@ -114,7 +115,8 @@ class Connection final : public ResponseSink, public std::enable_shared_from_thi
   friend struct ParserCallbacks;
 
   void wait_read();
-  void on_readable(const asio::error_code& ec);
+  void on_read(const asio::error_code& ec, std::size_t n);
+  bool drain_socket();
   void feed(const char* data, std::size_t size);
   void after_feed();
   void dispatch();
@@ -125,7 +127,6 @@ class Connection final : public ResponseSink, public std::enable_shared_from_thi
   void on_write(const asio::error_code& ec);
   void on_written();
   void linger();
-  void on_linger_readable(const asio::error_code& ec);
   HTTPServerRequest& request();
 
   std::shared_ptr<ServerCore> core_;
@@ -146,6 +147,9 @@ class Connection final : public ResponseSink, public std::enable_shared_from_thi
   std::string out_;      // response bytes not yet handed to the socket
   std::string writing_buf_;
   std::vector<Promise<void>> drain_waiters_;
+  // Where the kernel puts the first bytes of a request: small, so an idle connection stays small.
+  // A request that fills it is read on from the socket into the loop's large buffer.
+  std::array<char, 384> first_bytes_;
 };
 
 }  // namespace gale::web::detail
