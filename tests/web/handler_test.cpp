@@ -103,7 +103,7 @@ TEST_CASE("Every gale::Error kind maps to its status in the JSON envelope", "[we
         0);
 }
 
-TEST_CASE("HTTPError sets the status; unknown exceptions give a generic 500, logged", "[web]") {
+TEST_CASE("HTTPError sets the status and unknown exceptions give a generic logged 500", "[web]") {
   Application app(gale::testing::test_routes(), gale::testing::quiet_settings());
   TestServer server(app);
   LogCapture logs;
@@ -303,7 +303,7 @@ TEST_CASE("The access log has one line per request with status, method, path, ip
   CHECK(logs.contains("gale.access: 404 GET /missing", gale::log::Level::warning));
 }
 
-TEST_CASE("Streaming with flush(); an error after the headers closes the connection", "[web]") {
+TEST_CASE("Streaming with flush() and an error after the headers closes the connection", "[web]") {
   Application app(gale::testing::test_routes(), gale::testing::quiet_settings());
   TestServer server(app);
   auto r = server.fetch_sync("/stream/ok");
