@@ -63,7 +63,20 @@ std::string new_request_id() {
     prefix = std::random_device{}();
     counter = 0;
   }
-  return fmt::format("{:08x}-{:x}", prefix, ++counter);
+  static constexpr char kHex[] = "0123456789abcdef";
+  char text[8 + 1 + 16];
+  for (int i = 0; i < 8; ++i) text[i] = kHex[(prefix >> (28 - 4 * i)) & 0xf];
+  text[8] = '-';
+  std::size_t n = 9;
+  std::uint64_t c = ++counter;
+  char digits[16];
+  std::size_t d = 0;
+  do {
+    digits[d++] = kHex[c & 0xf];
+    c >>= 4;
+  } while (c != 0);
+  while (d > 0) text[n++] = digits[--d];
+  return std::string(text, n);
 }
 
 void assign_request_id(HTTPServerRequest& request) {

@@ -50,7 +50,9 @@ RequestHandler::RequestHandler() = default;
 RequestHandler::~RequestHandler() = default;
 
 Future<void> RequestHandler::prepare() {
-  return make_ready_future();
+  // One shared ready Future per thread: no allocation per request.
+  static thread_local const Future<void> ready = make_ready_future();
+  return ready;
 }
 Future<void> RequestHandler::get(std::string_view) {
   return method_not_allowed();

@@ -3,6 +3,7 @@
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <array>
 #include <utility>
 
 #include "gale/loop/error.hpp"
@@ -41,8 +42,8 @@ bool is_integer(std::string_view s) noexcept {
 }
 
 // Splits "/a/b" into "a", "b" (a trailing '/' gives a last empty segment).
-std::vector<std::string_view> split_path(std::string_view path) {
-  std::vector<std::string_view> out;
+template <class Out>
+void split_path(std::string_view path, Out& out) {
   if (!path.empty() && path.front() == '/') path.remove_prefix(1);
   for (;;) {
     auto slash = path.find('/');
@@ -50,11 +51,31 @@ std::vector<std::string_view> split_path(std::string_view path) {
     if (slash == std::string_view::npos) break;
     path.remove_prefix(slash + 1);
   }
-  return out;
 }
 
+// Up to 16 segments without allocating; more go to a vector.
+struct Segments {
+  std::array<std::string_view, 16> inline_;
+  std::vector<std::string_view> more_;
+  std::size_t size_ = 0;
+
+  void push_back(std::string_view s) {
+    if (size_ < inline_.size()) {
+      inline_[size_] = s;
+    } else {
+      if (more_.empty()) more_.assign(inline_.begin(), inline_.end());
+      more_.push_back(s);
+    }
+    ++size_;
+  }
+  std::size_t size() const noexcept { return size_; }
+  std::string_view operator[](std::size_t i) const noexcept {
+    return size_ <= inline_.size() ? inline_[i] : more_[i];
+  }
+};
+
 struct Matcher {
-  const std::vector<std::string_view>& segments;
+  const Segments& segments;
   std::string_view path;
   std::vector<std::string_view> raw;  // captured segments, decoded at the end
 
@@ -123,7 +144,8 @@ void Router::add(std::string_view pattern, std::size_t id) {
 void Router::add_template(std::string_view pattern, std::size_t id) {
   Node* node = root_.get();
   std::vector<std::string> names;
-  auto segments = split_path(pattern);
+  std::vector<std::string_view> segments;
+  split_path(pattern, segments);
   for (std::size_t i = 0; i < segments.size(); ++i) {
     std::string_view seg = segments[i];
     if (seg.empty() || seg.front() != '{') {
@@ -168,7 +190,8 @@ void Router::add_template(std::string_view pattern, std::size_t id) {
 }
 
 long Router::match(std::string_view path, PathArgs& args) const {
-  auto segments = split_path(path);
+  Segments segments;
+  split_path(path, segments);
   Matcher m{segments, path, {}};
   if (const Node* found = m.walk(root_.get(), 0)) {
     args.names = &found->names;
