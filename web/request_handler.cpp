@@ -189,18 +189,18 @@ void RequestHandler::clear_header(std::string_view name) {
 
 void RequestHandler::write(std::string_view chunk) {
   if (finished_) throw Error(ErrorKind::internal, "write() after finish()");
-  if (!headers_sent_ && !headers_.contains("Content-Type")) {
-    headers_.add("Content-Type", "text/plain; charset=utf-8");
-  }
+  if (default_type_.empty()) default_type_ = "text/plain; charset=utf-8";
   body_.append(chunk);
 }
 
 void RequestHandler::write_json(const nlohmann::json& value) {
   if (finished_) throw Error(ErrorKind::internal, "write_json() after finish()");
-  if (!headers_sent_ && !headers_.contains("Content-Type")) {
-    headers_.add("Content-Type", "application/json");
-  }
-  body_.append(value.dump());
+  if (default_type_.empty()) default_type_ = "application/json";
+  // Serialized straight into the body (nlohmann's own serializer, no temporary string).
+  nlohmann::detail::serializer<nlohmann::json> serializer(
+      nlohmann::detail::output_adapter<char, std::string>(body_), ' ',
+      nlohmann::json::error_handler_t::strict);
+  serializer.dump(value, false, false, 0);
 }
 
 bool RequestHandler::body_allowed() const noexcept {
@@ -221,6 +221,9 @@ std::string RequestHandler::serialize_head(bool chunked, std::size_t content_len
   for (const auto& [name, value] : headers_.fields()) {
     out.append("\r\n").append(name).append(": ").append(value);
   }
+  if (!default_type_.empty() && !headers_.contains("Content-Type")) {
+    out.append("\r\nContent-Type: ").append(default_type_);
+  }
   if (chunked && keep_alive) {
     out.append("\r\nTransfer-Encoding: chunked");
   } else if (!chunked && body_allowed()) {
@@ -240,7 +243,7 @@ void RequestHandler::maybe_gzip() {
   const Settings& s = settings();
   if (!s.gzip || body_.size() < s.gzip_min_size || !body_allowed() ||
       headers_.contains("Content-Encoding") ||
-      !detail::compressible_type(headers_.get("Content-Type", "")) ||
+      !detail::compressible_type(headers_.get("Content-Type", default_type_)) ||
       !detail::accepts_gzip(request_->headers.get("Accept-Encoding", ""))) {
     return;
   }
@@ -301,6 +304,7 @@ void RequestHandler::redirect(std::string_view url, bool permanent) {
 void RequestHandler::clear() {
   if (headers_sent_) return;
   headers_.clear();
+  default_type_ = {};
   body_.clear();
   reason_.clear();
   status_ = 200;

@@ -97,9 +97,9 @@ class RequestHandler {
   void add_header(std::string name, std::string value);
   void clear_header(std::string_view name);
   const HTTPHeaders& response_headers() const noexcept { return headers_; }
-  // Appends to the body (Content-Type defaults to text/plain; charset=utf-8).
+  // Appends to the body (Content-Type, unless set: text/plain; charset=utf-8).
   void write(std::string_view chunk);
-  // Appends a serialized JSON value (Content-Type application/json).
+  // Appends a serialized JSON value (Content-Type, unless set: application/json).
   void write_json(const nlohmann::json& value);
   // Sends the headers and what was written so far (chunked encoding); resolves once written.
   Future<void> flush();
@@ -136,6 +136,7 @@ class RequestHandler {
   HTTPHeaders headers_;
   std::string body_;
   std::string reason_;
+  std::string_view default_type_;  // Content-Type unless a header sets one (a literal)
   int status_ = 200;
   bool finished_ = false;
   bool headers_sent_ = false;
