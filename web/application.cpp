@@ -168,7 +168,7 @@ void Application::handle(std::unique_ptr<HTTPServerRequest> request,
   const HandlerSpec& target = targets_[static_cast<std::size_t>(id)];
   std::unique_ptr<RequestHandler> h = target.make();
   h->attach(*this, std::move(request), std::move(args), std::move(sink));
-  (void)run_handler(std::move(h), target.methods);
+  run_handler(std::move(h), target.methods);
 }
 
 void Application::handle_error(std::unique_ptr<HTTPServerRequest> request,
@@ -182,18 +182,49 @@ void Application::handle_error(std::unique_ptr<HTTPServerRequest> request,
   finish_request(*this, h);
 }
 
-Future<void> Application::run_handler(std::unique_ptr<RequestHandler> owned, unsigned allowed) {
+// The life of a handler. Most steps finish at once (no database call, or a cached one): they run
+// here without a coroutine; the first step that suspends hands the rest to resume_handler.
+void Application::run_handler(std::unique_ptr<RequestHandler> owned, unsigned allowed) {
   RequestHandler& h = *owned;
   try {
     if ((allowed & method_bit(h.request().method)) == 0) {
       throw HTTPError(405).with_header("Allow", allow_list(allowed));
     }
-    co_await h.prepare();
-    if (!h.finished()) co_await h.call_method();
+    Future<void> step = h.prepare();
+    if (!step.done()) {
+      (void)resume_handler(std::move(owned), std::move(step), true);
+      return;
+    }
+    step.result();  // rethrows a failure
+    if (!h.finished()) {
+      step = h.call_method();
+      if (!step.done()) {
+        (void)resume_handler(std::move(owned), std::move(step), false);
+        return;
+      }
+      step.result();
+    }
     if (!h.finished()) h.finish();
   } catch (...) {
     h.handle_exception(std::current_exception());
   }
+  end_handler(h);
+}
+
+Future<void> Application::resume_handler(std::unique_ptr<RequestHandler> owned,
+                                         Future<void> pending, bool in_prepare) {
+  RequestHandler& h = *owned;
+  try {
+    co_await std::move(pending);
+    if (in_prepare && !h.finished()) co_await h.call_method();
+    if (!h.finished()) h.finish();
+  } catch (...) {
+    h.handle_exception(std::current_exception());
+  }
+  end_handler(h);
+}
+
+void Application::end_handler(RequestHandler& h) {
   h.app_->log_request(h);
   finish_request(*h.app_, h);
 }

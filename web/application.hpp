@@ -109,7 +109,10 @@ class Application {
 
  private:
   friend class RequestHandler;
-  static Future<void> run_handler(std::unique_ptr<RequestHandler> handler, unsigned allowed);
+  static void run_handler(std::unique_ptr<RequestHandler> handler, unsigned allowed);
+  static Future<void> resume_handler(std::unique_ptr<RequestHandler> handler, Future<void> pending,
+                                     bool in_prepare);
+  static void end_handler(RequestHandler& handler);
   void log_request(const RequestHandler& handler) const;
 
   Settings settings_;

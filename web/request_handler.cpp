@@ -196,10 +196,12 @@ void RequestHandler::write(std::string_view chunk) {
 void RequestHandler::write_json(const nlohmann::json& value) {
   if (finished_) throw Error(ErrorKind::internal, "write_json() after finish()");
   if (default_type_.empty()) default_type_ = "application/json";
-  // Serialized straight into the body (nlohmann's own serializer, no temporary string).
-  nlohmann::detail::serializer<nlohmann::json> serializer(
-      nlohmann::detail::output_adapter<char, std::string>(body_), ' ',
-      nlohmann::json::error_handler_t::strict);
+  // Serialized straight into the body by nlohmann's own serializer: no temporary string, and the
+  // adapter lives on the stack (an aliasing shared_ptr owns nothing, so nothing is allocated).
+  nlohmann::detail::output_string_adapter<char, std::string> adapter(body_);
+  nlohmann::detail::output_adapter_t<char> out(std::shared_ptr<void>(), &adapter);
+  nlohmann::detail::serializer<nlohmann::json> serializer(out, ' ',
+                                                          nlohmann::json::error_handler_t::strict);
   serializer.dump(value, false, false, 0);
 }
 
