@@ -5,6 +5,7 @@
 #include <sys/socket.h>
 #include <asio/connect.hpp>
 #include <asio/ip/tcp.hpp>
+#include <asio/ssl.hpp>
 #include <asio/write.hpp>
 
 #include <array>
@@ -39,6 +40,7 @@ ErrorKind kind_for_status(int code) noexcept {
 }
 
 struct ParsedUrl {
+  bool tls = false;
   std::string host;
   std::uint16_t port = 80;
   std::string target;  // path and query
@@ -55,23 +57,27 @@ ParsedUrl parse_url(const std::string& url) {
   auto field = [&](int f) {
     return std::string_view(url).substr(u.field_data[f].off, u.field_data[f].len);
   };
-  if ((u.field_set & (1 << UF_SCHEMA)) != 0 && field(UF_SCHEMA) != "http") {
+  std::string_view scheme = (u.field_set & (1 << UF_SCHEMA)) != 0 ? field(UF_SCHEMA) : "http";
+  if (scheme != "http" && scheme != "https") {
     throw Error(ErrorKind::invalid_argument,
-                fmt::format("fetch: only http:// URLs are supported, not '{}'", field(UF_SCHEMA)));
+                fmt::format("fetch: only http:// and https:// URLs, not '{}'", scheme));
   }
   ParsedUrl out;
+  out.tls = scheme == "https";
   out.host = std::string(field(UF_HOST));
+  out.port = out.tls ? 443 : 80;
   if ((u.field_set & (1 << UF_PORT)) != 0) out.port = u.port;
   out.target = (u.field_set & (1 << UF_PATH)) != 0 ? std::string(field(UF_PATH)) : "/";
   if ((u.field_set & (1 << UF_QUERY)) != 0) out.target += "?" + std::string(field(UF_QUERY));
-  out.key = fmt::format("{}:{}", out.host, out.port);
+  out.key = fmt::format("{}://{}:{}", scheme, out.host, out.port);
   return out;
 }
 
 std::string serialize(const HTTPRequest& req, const ParsedUrl& u) {
   std::string out = fmt::format("{} {} HTTP/1.1\r\n", req.method, u.target);
   if (!req.headers.contains("Host")) {
-    out += u.port == 80 ? fmt::format("Host: {}\r\n", u.host)
+    bool default_port = u.port == (u.tls ? 443 : 80);
+    out += default_port ? fmt::format("Host: {}\r\n", u.host)
                         : fmt::format("Host: {}:{}\r\n", u.host, u.port);
   }
   for (const auto& [name, value] : req.headers.fields()) {
@@ -90,10 +96,21 @@ std::string serialize(const HTTPRequest& req, const ParsedUrl& u) {
   return out;
 }
 
+// A connection to a server: the socket, and over it TLS for https.
 struct ClientConn {
   explicit ClientConn(asio::io_context& context) : socket(context) {}
   tcp::socket socket;
+  std::unique_ptr<asio::ssl::stream<tcp::socket&>> tls;
   Clock::time_point idle_since;
+
+  template <class F>
+  void with_stream(F&& f) {
+    if (tls) {
+      f(*tls);
+    } else {
+      f(socket);
+    }
+  }
 };
 using ConnPtr = std::shared_ptr<ClientConn>;
 
@@ -196,33 +213,52 @@ Future<tcp::resolver::results_type> resolve(std::shared_ptr<tcp::resolver> resol
   return out;
 }
 
+Future<void> handshake(ConnPtr conn) {
+  Promise<void> promise;
+  auto out = promise.get_future();
+  conn->tls->async_handshake(asio::ssl::stream_base::client,
+                             [p = std::move(promise), conn](const asio::error_code& ec) mutable {
+                               if (ec) {
+                                 p.set_error(asio::system_error(ec));
+                               } else {
+                                 p.set_value();
+                               }
+                             });
+  return out;
+}
+
 Future<void> write_all(ConnPtr conn, std::shared_ptr<std::string> data) {
   Promise<void> promise;
   auto out = promise.get_future();
-  asio::async_write(
-      conn->socket, asio::buffer(*data),
-      [p = std::move(promise), data](const asio::error_code& ec, std::size_t) mutable {
-        if (ec) {
-          p.set_error(asio::system_error(ec));
-        } else {
-          p.set_value();
-        }
-      });
+  conn->with_stream([&](auto& stream) {
+    asio::async_write(
+        stream, asio::buffer(*data),
+        [p = std::move(promise), data, conn](const asio::error_code& ec, std::size_t) mutable {
+          if (ec) {
+            p.set_error(asio::system_error(ec));
+          } else {
+            p.set_value();
+          }
+        });
+  });
   return out;
 }
 
 Future<std::size_t> read_some(ConnPtr conn, std::shared_ptr<std::array<char, 16384>> buffer) {
   Promise<std::size_t> promise;
   auto out = promise.get_future();
-  conn->socket.async_read_some(
-      asio::buffer(*buffer),
-      [p = std::move(promise), buffer](const asio::error_code& ec, std::size_t n) mutable {
-        if (ec && ec != asio::error::eof) {
-          p.set_error(asio::system_error(ec));
-        } else {
-          p.set_value(ec ? std::size_t{0} : n);
-        }
-      });
+  conn->with_stream([&](auto& stream) {
+    stream.async_read_some(
+        asio::buffer(*buffer),
+        [p = std::move(promise), buffer, conn](const asio::error_code& ec, std::size_t n) mutable {
+          // A TLS peer that closes without close_notify (stream_truncated) ends the stream too.
+          if (ec && ec != asio::error::eof && ec != asio::ssl::error::stream_truncated) {
+            p.set_error(asio::system_error(ec));
+          } else {
+            p.set_value(ec ? std::size_t{0} : n);
+          }
+        });
+  });
   return out;
 }
 
@@ -253,6 +289,34 @@ struct HTTPClient::State : std::enable_shared_from_this<HTTPClient::State> {
   IOLoop& loop;
   ForkGuard guard;
   std::map<std::string, std::vector<ConnPtr>> idle;
+  std::map<std::string, std::shared_ptr<asio::ssl::context>> tls_contexts;
+
+  // The TLS settings of a request: the system's CAs (or ca_certs), peer verification unless
+  // validate_cert is off.
+  asio::ssl::context& tls_context(const HTTPRequest& req) {
+    std::string key = (req.validate_cert ? "verify:" : "noverify:") + req.ca_certs;
+    auto& ctx = tls_contexts[key];
+    if (!ctx) {
+      ctx = std::make_shared<asio::ssl::context>(asio::ssl::context::tls_client);
+      ctx->set_options(asio::ssl::context::default_workarounds | asio::ssl::context::no_sslv2 |
+                       asio::ssl::context::no_sslv3 | asio::ssl::context::no_tlsv1 |
+                       asio::ssl::context::no_tlsv1_1);
+      try {
+        if (req.ca_certs.empty()) {
+          ctx->set_default_verify_paths();
+        } else {
+          ctx->load_verify_file(req.ca_certs);
+        }
+      } catch (const std::exception& e) {
+        ctx.reset();
+        throw Error(
+            ErrorKind::invalid_argument,
+            fmt::format("fetch: cannot load CA certificates '{}': {}", req.ca_certs, e.what()));
+      }
+      ctx->set_verify_mode(req.validate_cert ? asio::ssl::verify_peer : asio::ssl::verify_none);
+    }
+    return *ctx;
+  }
 
   ConnPtr take(const std::string& key) {
     auto it = idle.find(key);
@@ -261,7 +325,9 @@ struct HTTPClient::State : std::enable_shared_from_this<HTTPClient::State> {
     while (!conns.empty()) {
       ConnPtr c = std::move(conns.back());
       conns.pop_back();
-      if (Clock::now() - c->idle_since < options.idle_timeout && still_open(c->socket)) return c;
+      bool fresh = Clock::now() - c->idle_since < options.idle_timeout;
+      // A TLS socket may hold session tickets: it counts as open; a stale one is retried.
+      if (fresh && (c->tls || still_open(c->socket))) return c;
       asio::error_code ec;
       c->socket.close(ec);
     }
@@ -276,12 +342,14 @@ struct HTTPClient::State : std::enable_shared_from_this<HTTPClient::State> {
   }
 
   Future<HTTPResponse> run(HTTPRequest req);
-  Future<ConnPtr> open(const ParsedUrl& u, Clock::time_point deadline,
-                       std::chrono::milliseconds connect_timeout);
+  Future<ConnPtr> open(const ParsedUrl& u, Clock::time_point deadline, const HTTPRequest& req);
 };
 
 Future<ConnPtr> HTTPClient::State::open(const ParsedUrl& u, Clock::time_point deadline,
-                                        std::chrono::milliseconds connect_timeout) {
+                                        const HTTPRequest& req) {
+  std::chrono::milliseconds connect_timeout = req.connect_timeout;
+  asio::ssl::context* tls = u.tls ? &tls_context(req) : nullptr;
+  bool verify = req.validate_cert;
   auto conn = std::make_shared<ClientConn>(loop.context());
   auto self = shared_from_this();
   auto timed_out = std::make_shared<bool>(false);
@@ -307,6 +375,28 @@ Future<ConnPtr> HTTPClient::State::open(const ParsedUrl& u, Clock::time_point de
     throw Error(ErrorKind::unavailable,
                 fmt::format("fetch: cannot connect to {}:{}: {}", host, port, e.what()));
   }
+  if (tls != nullptr) {
+    conn->tls = std::make_unique<asio::ssl::stream<tcp::socket&>>(conn->socket, *tls);
+    asio::error_code not_ip;
+    (void)asio::ip::make_address(host, not_ip);
+    if (not_ip) SSL_set_tlsext_host_name(conn->tls->native_handle(), host.c_str());  // SNI
+    if (verify) conn->tls->set_verify_callback(asio::ssl::host_name_verification(host));
+    std::string failure;
+    try {
+      co_await handshake(conn);
+    } catch (const std::exception& e) {
+      failure = e.what();
+    }
+    if (!failure.empty()) {
+      timer.cancel();
+      if (*timed_out) {
+        throw Error(ErrorKind::timeout,
+                    fmt::format("fetch: the TLS handshake with {}:{} timed out", host, port));
+      }
+      throw Error(ErrorKind::unavailable,
+                  fmt::format("fetch: TLS handshake with {}:{} failed: {}", host, port, failure));
+    }
+  }
   timer.cancel();
   asio::error_code ec;
   conn->socket.set_option(tcp::no_delay(true), ec);
@@ -319,12 +409,13 @@ Future<HTTPResponse> HTTPClient::State::run(HTTPRequest req) {
   Clock::time_point start = Clock::now();
   Clock::time_point deadline = start + req.request_timeout;
   ParsedUrl u = parse_url(req.url);
+  if (u.tls) u.key += (req.validate_cert ? "#verify:" : "#noverify:") + req.ca_certs;
   auto wire = std::make_shared<std::string>(serialize(req, u));
   auto buffer = std::make_shared<std::array<char, 16384>>();
   for (int attempt = 0;; ++attempt) {
     ConnPtr conn = attempt == 0 ? take(u.key) : nullptr;
     bool reused = conn != nullptr;
-    if (!conn) conn = co_await open(u, deadline, req.connect_timeout);
+    if (!conn) conn = co_await open(u, deadline, req);
     auto timed_out = std::make_shared<bool>(false);
     TimeoutHandle timer = loop.call_at(deadline, [conn, timed_out] {
       *timed_out = true;

@@ -9,7 +9,9 @@
 // Connections are kept alive and reused per host:port (a bounded number per host). Every fetch has
 // a deadline (connect_timeout, request_timeout: Error(timeout)) and a bound on the response body
 // (Error(invalid_argument) past max_body_size). With raise_error (the default, as in Tornado) a
-// status >= 400 throws HTTPClientError, which carries the response. http:// only (no TLS yet).
+// status >= 400 throws HTTPClientError, which carries the response. https:// goes over TLS
+// (OpenSSL through asio::ssl), with the certificate and host name verified unless validate_cert
+// is off.
 #pragma once
 
 #include <nlohmann/json.hpp>
@@ -37,6 +39,10 @@ struct HTTPRequest {
   std::chrono::milliseconds request_timeout{std::chrono::seconds(20)};
   std::size_t max_body_size = 64 * 1024 * 1024;
   bool raise_error = true;
+  // https: verify the server's certificate and name (off: no verification at all), against the
+  // system's CAs or the PEM file ca_certs.
+  bool validate_cert = true;
+  std::string ca_certs;
 };
 
 struct HTTPResponse {

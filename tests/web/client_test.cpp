@@ -99,7 +99,7 @@ TEST_CASE("fetch refuses bad URLs and unsafe headers", "[client]") {
   HTTPRequest req;
   req.url = "not a url";
   CHECK(kind_of_fetch(client, req) == ErrorKind::invalid_argument);
-  req.url = "https://127.0.0.1/";
+  req.url = "ftp://127.0.0.1/";
   CHECK(kind_of_fetch(client, req) == ErrorKind::invalid_argument);
   req.url = "http://127.0.0.1:1/";
   req.headers.add("X-Evil", "a\r\nInjected: yes");
