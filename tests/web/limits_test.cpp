@@ -196,3 +196,58 @@ TEST_CASE("max_connections closes connections over the cap", "[limits]") {
   }
   CHECK(served);
 }
+
+TEST_CASE("A client that stops reading a response is closed after idle_connection_timeout",
+          "[limits]") {
+  auto settings = gale::testing::quiet_settings();
+  settings.idle_connection_timeout = 300ms;
+  Application app(gale::testing::test_routes(), settings);
+  ThreadedServer server(app);
+  RawClient c(server.port());
+  int small = 4096;
+  setsockopt(c.fd(), SOL_SOCKET, SO_RCVBUF, &small, sizeof small);
+  c.send("GET /huge HTTP/1.1\r\nHost: t\r\n\r\n");  // and never read
+  std::size_t open = 1;
+  auto until = std::chrono::steady_clock::now() + 5s;
+  while (open != 0 && std::chrono::steady_clock::now() < until) {
+    std::this_thread::sleep_for(20ms);
+    server.call([&](gale::web::HTTPServer& s) { open = s.connections(); });
+  }
+  CHECK(open == 0);
+  check_still_serving(server.port());
+}
+
+TEST_CASE("Random bytes and mutated requests never crash the server", "[limits]") {
+  Application app(gale::testing::test_routes(), gale::testing::quiet_settings());
+  ThreadedServer server(app);
+  std::uint64_t seed = 0x9e3779b97f4a7c15ULL;  // fixed: the same inputs on every run
+  auto next = [&seed] {
+    seed ^= seed << 13;
+    seed ^= seed >> 7;
+    seed ^= seed << 17;
+    return seed;
+  };
+  const std::string valid =
+      "POST /body HTTP/1.1\r\nHost: t\r\nTransfer-Encoding: chunked\r\n\r\n5\r\nhello\r\n0\r\n\r\n";
+  int answered = 0;
+  for (int i = 0; i < 300; ++i) {
+    std::string input = valid;
+    if (i % 3 == 0) {
+      input.assign(static_cast<std::size_t>(next() % 200), '\0');
+      for (char& ch : input) ch = static_cast<char>(next());
+    } else {
+      for (int flips = 0; flips < 1 + i % 4; ++flips) {
+        input[next() % input.size()] = static_cast<char>(next());
+      }
+    }
+    RawClient c(server.port(), 2s);
+    if (!c.try_send(input + "\r\n\r\n")) continue;
+    shutdown(c.fd(), SHUT_WR);  // no more input: the server answers or closes
+    if (auto r = c.read_response()) {
+      ++answered;
+      CHECK(r->status > 0);
+    }
+  }
+  CHECK(answered > 0);
+  check_still_serving(server.port());
+}

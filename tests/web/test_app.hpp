@@ -150,6 +150,14 @@ struct BigHandler : RequestHandler {
   }
 };
 
+// 32 MiB: more than the kernel buffers for a client that does not read.
+struct HugeHandler : RequestHandler {
+  Future<void> get(std::string_view) override {
+    write(std::string(32 * 1024 * 1024, 'x'));
+    co_return;
+  }
+};
+
 // Its own write_error: plain text, and the status doubled in a header.
 struct OwnErrorHandler : RequestHandler {
   Future<void> get(std::string_view) override {
@@ -200,6 +208,7 @@ inline std::vector<gale::web::Route> test_routes() {
       {"/redirect", handler<RedirectHandler>()},
       {"/info", handler<InfoHandler>()},
       {"/big", handler<BigHandler>()},
+      {"/huge", handler<HugeHandler>()},
       {"/own-error", handler<OwnErrorHandler>()},
       {"/finish", handler<FinishHandler>()},
       {"/all", handler<AllMethodsHandler>()},
