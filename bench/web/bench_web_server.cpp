@@ -9,7 +9,11 @@ namespace {
 
 struct JsonHandler : gale::web::RequestHandler {
   gale::Future<void> get(std::string_view) override {
-    write_json({{"message", "Hello, World!"}});
+    // Built per request, as TechEmpower asks; operator[] costs 3 allocations where the
+    // initializer-list form {{"message", "..."}} costs 9 (nlohmann builds it via temporaries).
+    nlohmann::json message;
+    message["message"] = "Hello, World!";
+    write_json(message);
     return gale::make_ready_future();
   }
 };
