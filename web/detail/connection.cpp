@@ -171,11 +171,10 @@ void Connection::start() {
   wait_read();
 }
 
+// The request being received, for an error response: made up if none started yet.
 HTTPServerRequest& Connection::request() {
-  if (!req_) {
-    req_ = std::make_unique<HTTPServerRequest>();
-    req_->start_time = Clock::now();
-  }
+  if (!req_) req_ = std::make_unique<HTTPServerRequest>();
+  if (req_->start_time == Clock::time_point()) req_->start_time = Clock::now();
   if (req_->remote_ip.empty()) req_->remote_ip = remote_ip_;
   return *req_;
 }
@@ -198,6 +197,10 @@ void Connection::on_read(const asio::error_code& ec, std::size_t n) {
   if (phase_ == Phase::closed) return;
   if (ec || n == 0) return close();                    // the peer closed (or reset) the connection
   if (phase_ == Phase::lingering) return wait_read();  // dropped: the connection is ending
+  if (phase_ == Phase::handling) {
+    pending_.append(first_bytes_.data(), n);  // never parsed while a handler runs: in order
+    return;
+  }
   feed(first_bytes_.data(), n);
   if (n == first_bytes_.size() && !drain_socket()) return;
   after_feed();
