@@ -45,7 +45,7 @@ ServerCore::ServerCore(Application& application, IOLoop& io_loop)
     : app(application),
       settings(application.settings()),
       loop(io_loop),
-      acceptor(io_loop.context()),
+      acceptor(io_loop.context().get_executor()),
       timer_(io_loop.context()),
       tick_(tick_for(application.settings())) {
   lists_[kWaitHeaders].timeout = settings.header_timeout;
@@ -68,28 +68,27 @@ void ServerCore::stop_accepting() noexcept {
 }
 
 void ServerCore::accept() {
-  acceptor.async_accept(
-      [self = shared_from_this()](const asio::error_code& ec, asio::ip::tcp::socket socket) {
-        if (!self->accepting_ || ec == asio::error::operation_aborted) return;
-        if (ec) {
-          // Out of file descriptors, most likely: wait a little instead of spinning.
-          log::warning("gale.web", "accept failed: {}; retrying in 100 ms", ec.message());
-          std::weak_ptr<ServerCore> weak = self;
-          self->loop.call_later(std::chrono::milliseconds(100), [weak] {
-            if (auto core = weak.lock(); core && core->accepting_) core->accept();
-          });
-          return;
-        }
-        if (self->count >= self->settings.max_connections) {
-          log::warning("gale.web", "max_connections ({}) reached: closing a new connection",
-                       self->settings.max_connections);
-          asio::error_code ignored;
-          socket.close(ignored);
-        } else {
-          std::make_shared<Connection>(self, std::move(socket))->start();
-        }
-        self->accept();
+  acceptor.async_accept([self = shared_from_this()](const asio::error_code& ec, Socket socket) {
+    if (!self->accepting_ || ec == asio::error::operation_aborted) return;
+    if (ec) {
+      // Out of file descriptors, most likely: wait a little instead of spinning.
+      log::warning("gale.web", "accept failed: {}; retrying in 100 ms", ec.message());
+      std::weak_ptr<ServerCore> weak = self;
+      self->loop.call_later(std::chrono::milliseconds(100), [weak] {
+        if (auto core = weak.lock(); core && core->accepting_) core->accept();
       });
+      return;
+    }
+    if (self->count >= self->settings.max_connections) {
+      log::warning("gale.web", "max_connections ({}) reached: closing a new connection",
+                   self->settings.max_connections);
+      asio::error_code ignored;
+      socket.close(ignored);
+    } else {
+      std::make_shared<Connection>(self, std::move(socket))->start();
+    }
+    self->accept();
+  });
 }
 
 void ServerCore::add(Connection* c) noexcept {
@@ -260,7 +259,7 @@ void HTTPServer::bind(std::uint16_t port, const std::string& address) {
   asio::ip::tcp::endpoint at(asio::ip::make_address(address), port);
   auto& acceptor = core_->acceptor;
   acceptor.open(at.protocol());
-  acceptor.set_option(asio::ip::tcp::acceptor::reuse_address(true));
+  acceptor.set_option(detail::Acceptor::reuse_address(true));
   acceptor.set_option(detail::ReusePort(true));
   acceptor.bind(at);
 }
@@ -279,7 +278,7 @@ void HTTPServer::start(int processes) {
     // The parent's socket stays bound but never listens, so it keeps the port and gets nothing.
     acceptor.close();
     acceptor.open(at.protocol());
-    acceptor.set_option(asio::ip::tcp::acceptor::reuse_address(true));
+    acceptor.set_option(detail::Acceptor::reuse_address(true));
     acceptor.set_option(detail::ReusePort(true));
     acceptor.bind(at);
   }

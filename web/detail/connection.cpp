@@ -150,7 +150,7 @@ struct ParserCallbacks {
   }
 };
 
-Connection::Connection(std::shared_ptr<ServerCore> core, asio::ip::tcp::socket socket)
+Connection::Connection(std::shared_ptr<ServerCore> core, Socket socket)
     : core_(std::move(core)), socket_(std::move(socket)) {
   http_parser_init(&parser_, HTTP_REQUEST);
   parser_.data = this;
@@ -394,7 +394,7 @@ void Connection::linger() {
   if (phase_ == Phase::closed || phase_ == Phase::lingering) return;
   phase_ = Phase::lingering;
   asio::error_code ec;
-  socket_.shutdown(asio::ip::tcp::socket::shutdown_send, ec);
+  socket_.shutdown(Socket::shutdown_send, ec);
   if (ec) return close();
   core_->untrack(this);
   std::weak_ptr<Connection> weak = weak_from_this();

@@ -10,6 +10,7 @@
 #pragma once
 
 #include <http_parser.h>
+#include <asio/io_context.hpp>
 #include <asio/ip/tcp.hpp>
 #include <asio/signal_set.hpp>
 #include <asio/steady_timer.hpp>
@@ -32,6 +33,11 @@ struct Settings;
 namespace gale::web::detail {
 
 class Connection;
+
+// The io_context's own executor type, not the type-erased any_io_executor: no executor copies
+// through a virtual table on every operation.
+using Socket = asio::basic_stream_socket<asio::ip::tcp, asio::io_context::executor_type>;
+using Acceptor = asio::basic_socket_acceptor<asio::ip::tcp, asio::io_context::executor_type>;
 
 // Connections waiting with the same timeout, oldest deadline first (appending keeps the order).
 struct DeadlineList {
@@ -63,7 +69,7 @@ class ServerCore : public std::enable_shared_from_this<ServerCore> {
   Application& app;
   const Settings& settings;
   IOLoop& loop;
-  asio::ip::tcp::acceptor acceptor;
+  Acceptor acceptor;
   bool closing = false;
   std::size_t count = 0;
 
@@ -88,7 +94,7 @@ class ServerCore : public std::enable_shared_from_this<ServerCore> {
 
 class Connection final : public ResponseSink, public std::enable_shared_from_this<Connection> {
  public:
-  Connection(std::shared_ptr<ServerCore> core, asio::ip::tcp::socket socket);
+  Connection(std::shared_ptr<ServerCore> core, Socket socket);
   ~Connection() override;
 
   void start();
@@ -130,7 +136,7 @@ class Connection final : public ResponseSink, public std::enable_shared_from_thi
   HTTPServerRequest& request();
 
   std::shared_ptr<ServerCore> core_;
-  asio::ip::tcp::socket socket_;
+  Socket socket_;
   http_parser parser_;
   Phase phase_ = Phase::idle;
   bool reading_ = false;
