@@ -51,3 +51,33 @@ TEST_CASE("1,000 concurrent connections are all served", "[concurrency]") {
   server.call([&](gale::web::HTTPServer& s) { open = s.connections(); });
   CHECK(open == kClients);
 }
+
+TEST_CASE("200 slow clients holding half-sent headers do not slow down the others",
+          "[concurrency]") {
+  auto settings = gale::testing::quiet_settings();
+  settings.header_timeout = 1500ms;
+  Application app(gale::testing::test_routes(), settings);
+  ThreadedServer server(app);
+  std::vector<std::unique_ptr<RawClient>> slow;
+  for (int i = 0; i < 200; ++i) {
+    slow.push_back(std::make_unique<RawClient>(server.port()));
+    slow.back()->send("GET /echo/slow HTTP/1.1\r\nHost: t\r\nX-Never-Ends: ");
+  }
+  // Others are served at once meanwhile.
+  for (int i = 0; i < 50; ++i) {
+    RawClient c(server.port());
+    auto t0 = std::chrono::steady_clock::now();
+    c.send("GET /echo/fast HTTP/1.1\r\nHost: t\r\n\r\n");
+    auto r = c.read_response();
+    REQUIRE(r);
+    CHECK(r->status == 200);
+    CHECK(std::chrono::steady_clock::now() - t0 < 200ms);
+  }
+  // Then every slow one gets its 408.
+  int timed_out = 0;
+  for (auto& c : slow) {
+    auto r = c->read_response();
+    if (r && r->status == 408) ++timed_out;
+  }
+  CHECK(timed_out == 200);
+}
