@@ -52,6 +52,12 @@ struct UseClientHandler : gale::web::RequestHandler {
   }
 };
 
+struct CrashHandler : gale::web::RequestHandler {
+  gale::Future<void> get(std::string_view) override {
+    _exit(3);  // a worker dying abnormally
+  }
+};
+
 std::optional<gale::testing::RawResponse> get(std::uint16_t port, const std::string& path) {
   try {
     RawClient c(port, 2s);
@@ -78,7 +84,8 @@ int wait_exit(pid_t pid, std::chrono::milliseconds limit) {
 
 }  // namespace
 
-TEST_CASE("start(2) serves on both workers and refuses pre-fork clients there", "[processes]") {
+TEST_CASE("start(2) serves on both workers, replaces a crashed one, refuses pre-fork clients",
+          "[processes]") {
   int fds[2];
   REQUIRE(pipe(fds) == 0);
   pid_t supervisor = fork();
@@ -91,7 +98,8 @@ TEST_CASE("start(2) serves on both workers and refuses pre-fork clients there", 
     auto settings = gale::testing::quiet_settings();
     settings.debug = true;  // the refusal's text reaches the client
     gale::web::Application app({{"/pid", gale::web::handler<PidHandler>()},
-                                {"/client/{which}", gale::web::handler<UseClientHandler>()}},
+                                {"/client/{which}", gale::web::handler<UseClientHandler>()},
+                                {"/crash", gale::web::handler<CrashHandler>()}},
                                settings);
     gale::web::HTTPServer server(app);
     server.bind(0, "127.0.0.1");
@@ -133,6 +141,18 @@ TEST_CASE("start(2) serves on both workers and refuses pre-fork clients there", 
   REQUIRE(fresh);
   CHECK(fresh->status == 200);
   CHECK(json::parse(fresh->body)["ping"] == "pong");
+
+  // A worker that dies is replaced by a new one.
+  (void)get(port, "/crash");
+  bool replaced = false;
+  auto deadline = std::chrono::steady_clock::now() + 10s;
+  while (!replaced && std::chrono::steady_clock::now() < deadline) {
+    if (auto r = get(port, "/pid"); r && r->status == 200) {
+      replaced = pids.count(json::parse(r->body)["pid"].get<int>()) == 0;
+    }
+    if (!replaced) std::this_thread::sleep_for(10ms);
+  }
+  CHECK(replaced);
 
   REQUIRE(kill(supervisor, SIGTERM) == 0);
   CHECK(wait_exit(supervisor, 15s) == 0);
