@@ -7,7 +7,8 @@
 //   gale::IOLoop::current().start();
 //
 // Per connection: keep-alive by HTTP/1.1 rules, pipelined requests answered in order (parsed one
-// at a time; the responses of requests answered at once go out in a single write), chunked request
+// at a time; the responses of requests answered at once go out in a single write; a large body is
+// gathered into that write, not copied), chunked request
 // bodies, Expect: 100-continue. No read buffer is kept per connection: the server reads into one
 // buffer per loop and the parser copies what a request needs, so an idle connection costs its
 // socket and a small object. Limits and timeouts come from the Application's Settings.

@@ -19,6 +19,10 @@ namespace {
 
 using namespace std::string_view_literals;
 
+// Bodies at least this large are not copied behind the head: the head and the body leave in one
+// gather write.
+constexpr std::size_t kGatherBody = 16 * 1024;
+
 void check_header_text(std::string_view name, std::string_view value) {
   auto unsafe = [](std::string_view s) { return s.find_first_of("\r\n\0"sv) != s.npos; };
   if (name.empty() || unsafe(name) || unsafe(value) || name.find(':') != name.npos) {
@@ -215,7 +219,7 @@ std::string RequestHandler::serialize_head(bool chunked, std::size_t content_len
   request_->keep_alive = keep_alive;
   std::string_view reason = reason_.empty() ? reason_phrase(status_) : std::string_view(reason_);
   std::string out;
-  out.reserve(160 + body_.size());
+  out.reserve(160 + (body_.size() < kGatherBody ? body_.size() : 0));
   out.append("HTTP/1.1 ").append(std::to_string(status_)).append(" ").append(reason);
   if (!settings().server_header.empty())
     out.append("\r\nServer: ").append(settings().server_header);
@@ -268,18 +272,23 @@ Future<void> RequestHandler::flush() {
     if (chunked_) bytes.append("\r\n");
   }
   body_.clear();
-  sink_->send(std::move(bytes), false, request_->keep_alive);
+  sink_->send(std::move(bytes), {}, false, request_->keep_alive);
   return sink_->drained();
 }
 
 void RequestHandler::finish() {
   if (finished_) throw Error(ErrorKind::internal, "finish() called twice");
   std::string bytes;
+  std::string tail;
   bool send_body = !head_request_ && body_allowed();
   if (!headers_sent_) {
     maybe_gzip();
     bytes = serialize_head(false, body_.size());
-    if (send_body) bytes.append(body_);
+    if (send_body && body_.size() >= kGatherBody) {
+      tail = std::move(body_);  // written after the head in one gather write, not copied
+    } else if (send_body) {
+      bytes.append(body_);
+    }
     headers_sent_ = true;
   } else if (send_body) {
     if (chunked_ && !body_.empty()) bytes.append(fmt::format("{:x}\r\n", body_.size()));
@@ -288,7 +297,7 @@ void RequestHandler::finish() {
   }
   body_.clear();
   finished_ = true;
-  sink_->send(std::move(bytes), true, request_->keep_alive);
+  sink_->send(std::move(bytes), std::move(tail), true, request_->keep_alive);
 }
 
 void RequestHandler::finish(std::string_view chunk) {

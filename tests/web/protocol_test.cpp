@@ -173,3 +173,26 @@ TEST_CASE("HEAD on the wire has Content-Length and no body", "[protocol]") {
   REQUIRE(next);
   CHECK(json::parse(next->body)["name"] == "after-head");
 }
+
+TEST_CASE("Large bodies keep their bytes and their place among pipelined responses", "[protocol]") {
+  Application app(gale::testing::test_routes(), gale::testing::quiet_settings());
+  ThreadedServer server(app);
+  RawClient c(server.port());
+  c.send(get("/echo/before") + get("/large") + get("/echo/between") + get("/large") +
+         "POST /body HTTP/1.1\r\nHost: t\r\nContent-Length: 2\r\nExpect: 100-continue\r\n\r\n");
+  CHECK(json::parse(c.read_response()->body)["name"] == "before");
+  auto first = c.read_response();
+  REQUIRE(first);
+  CHECK(first->body == gale::testing::large_body());
+  CHECK(json::parse(c.read_response()->body)["name"] == "between");
+  auto second = c.read_response();
+  REQUIRE(second);
+  CHECK(second->body == gale::testing::large_body());
+  auto cont = c.read_response();  // 100 Continue comes after every earlier response
+  REQUIRE(cont);
+  CHECK(cont->status == 100);
+  c.send("ok");
+  auto posted = c.read_response();
+  REQUIRE(posted);
+  CHECK(json::parse(posted->body)["body"] == "ok");
+}

@@ -150,6 +150,20 @@ struct BigHandler : RequestHandler {
   }
 };
 
+// 200,000 bytes of a known pattern (a large body: written with a gather write).
+inline std::string large_body() {
+  std::string s;
+  s.reserve(200000);
+  for (int i = 0; s.size() < 200000; ++i) s += std::to_string(i % 10);
+  return s;
+}
+struct LargeHandler : RequestHandler {
+  Future<void> get(std::string_view) override {
+    write(large_body());
+    co_return;
+  }
+};
+
 // 32 MiB: more than the kernel buffers for a client that does not read.
 struct HugeHandler : RequestHandler {
   Future<void> get(std::string_view) override {
@@ -209,6 +223,7 @@ inline std::vector<gale::web::Route> test_routes() {
       {"/info", handler<InfoHandler>()},
       {"/big", handler<BigHandler>()},
       {"/huge", handler<HugeHandler>()},
+      {"/large", handler<LargeHandler>()},
       {"/own-error", handler<OwnErrorHandler>()},
       {"/finish", handler<FinishHandler>()},
       {"/all", handler<AllMethodsHandler>()},

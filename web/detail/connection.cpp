@@ -102,7 +102,7 @@ struct ParserCallbacks {
     bool body_expected = chunked || (has_length && p->content_length > 0);
     auto expect = r.headers.get("Expect");
     if (expect && body_expected && p->http_minor >= 1 && iequals(*expect, "100-continue")) {
-      c.out_.append("HTTP/1.1 100 Continue\r\n\r\n");
+      c.send_interim("HTTP/1.1 100 Continue\r\n\r\n");
       c.flush();
     }
     if (body_expected) {
@@ -248,7 +248,7 @@ void Connection::after_feed() {
   flush();
   if (phase_ == Phase::closed || phase_ == Phase::lingering || phase_ == Phase::handling) return;
   if (close_after_write_) {
-    if (!writing_ && out_.empty()) linger();
+    if (!writing_ && nothing_to_write()) linger();
     return;
   }
   if (phase_ == Phase::idle) {
@@ -314,7 +314,7 @@ void Connection::on_timeout() {
 }
 
 void Connection::on_shutdown() {
-  if (phase_ != Phase::idle || writing_ || !out_.empty()) return;  // closes after its response
+  if (phase_ != Phase::idle || writing_ || !nothing_to_write()) return;  // after its response
   // A request that arrived but was not read yet is in flight too: serve it, then close.
   asio::error_code ec;
   if (socket_.available(ec) > 0 && !ec) return;
@@ -323,12 +323,18 @@ void Connection::on_shutdown() {
 
 // --- writing
 
-void Connection::send(std::string bytes, bool last, bool keep_alive) {
+void Connection::send(std::string bytes, std::string tail, bool last, bool keep_alive) {
   if (phase_ == Phase::closed) return;
-  if (out_.empty()) {
-    out_ = std::move(bytes);
+  if (!tail_.empty()) {  // behind a large body still queued: copied after it, in order
+    tail_.append(bytes);
+    tail_.append(tail);
   } else {
-    out_.append(bytes);
+    if (out_.empty()) {
+      out_ = std::move(bytes);
+    } else {
+      out_.append(bytes);
+    }
+    tail_ = std::move(tail);
   }
   if (!last) return flush();
   if (!keep_alive) close_after_write_ = true;
@@ -338,33 +344,51 @@ void Connection::send(std::string bytes, bool last, bool keep_alive) {
   asio::post(socket_.get_executor(), [self = shared_from_this()] { self->resume(); });
 }
 
+// An interim response (100 Continue): queued behind whatever is queued, written now.
+void Connection::send_interim(std::string_view bytes) {
+  (tail_.empty() ? out_ : tail_).append(bytes);
+}
+
+// Hands what is queued to the socket: one write (a gather write when a large body is queued);
+// what the socket does not take waits for it asynchronously.
 void Connection::flush() {
-  if (writing_ || out_.empty() || phase_ == Phase::closed) return;
+  if (writing_ || nothing_to_write() || phase_ == Phase::closed) return;
   asio::error_code ec;
-  std::size_t n = socket_.write_some(asio::buffer(out_), ec);
-  if (!ec && n == out_.size()) {
+  std::array<asio::const_buffer, 2> buffers{asio::buffer(out_), asio::buffer(tail_)};
+  std::size_t n = socket_.write_some(buffers, ec);
+  if (!ec && n == out_.size() + tail_.size()) {
     release_if_large(out_);
+    release_if_large(tail_);
     return on_written();
   }
   if (ec && ec != asio::error::would_block && ec != asio::error::try_again) return close();
-  if (!ec) out_.erase(0, n);
+  if (!ec && n >= out_.size()) {
+    tail_.erase(0, n - out_.size());
+    out_.clear();
+  } else if (!ec) {
+    out_.erase(0, n);
+  }
   // The socket's buffer is full: wait, with the idle timeout as the deadline for progress.
   writing_ = true;
   writing_buf_ = std::move(out_);
+  writing_tail_ = std::move(tail_);
   out_.clear();
+  tail_.clear();
   if (list < 0) core_->track(this, kWaitIdle);
   asio::async_write(
-      socket_, asio::buffer(writing_buf_),
+      socket_,
+      std::array<asio::const_buffer, 2>{asio::buffer(writing_buf_), asio::buffer(writing_tail_)},
       [self = shared_from_this()](const asio::error_code& e, std::size_t) { self->on_write(e); });
 }
 
 void Connection::on_write(const asio::error_code& ec) {
   writing_ = false;
   release_if_large(writing_buf_);
+  release_if_large(writing_tail_);
   if (phase_ == Phase::closed) return;
   if (ec) return close();
   if (phase_ == Phase::handling && list == kWaitIdle) core_->untrack(this);
-  if (!out_.empty()) return flush();
+  if (!nothing_to_write()) return flush();
   on_written();
   if (phase_ == Phase::idle && !close_after_write_ && !reading_ && pending_.empty()) after_feed();
 }
@@ -380,7 +404,7 @@ Future<void> Connection::drained() {
     return make_exceptional_future<void>(
         Error(ErrorKind::unavailable, "the client closed the connection"));
   }
-  if (!writing_ && out_.empty()) return make_ready_future();
+  if (!writing_ && nothing_to_write()) return make_ready_future();
   drain_waiters_.emplace_back();
   return drain_waiters_.back().get_future();
 }
@@ -413,6 +437,7 @@ void Connection::close() noexcept {
   socket_.close(ec);
   pending_.clear();
   out_.clear();
+  tail_.clear();
   auto waiters = std::move(drain_waiters_);
   for (auto& p : waiters) {
     p.set_error(Error(ErrorKind::unavailable, "the client closed the connection"));

@@ -103,7 +103,7 @@ class Connection final : public ResponseSink, public std::enable_shared_from_thi
   // The server drains: an idle connection closes now, a busy one after its response.
   void on_shutdown();
 
-  void send(std::string bytes, bool last, bool keep_alive) override;
+  void send(std::string bytes, std::string tail, bool last, bool keep_alive) override;
   Future<void> drained() override;
   void abort() noexcept override;
   bool closing() const noexcept override;
@@ -134,6 +134,8 @@ class Connection final : public ResponseSink, public std::enable_shared_from_thi
   void on_written();
   void linger();
   HTTPServerRequest& request();
+  bool nothing_to_write() const noexcept { return out_.empty() && tail_.empty(); }
+  void send_interim(std::string_view bytes);
 
   std::shared_ptr<ServerCore> core_;
   Socket socket_;
@@ -151,7 +153,9 @@ class Connection final : public ResponseSink, public std::enable_shared_from_thi
   std::string remote_ip_;
   std::string pending_;  // unparsed bytes that wait for the running handler to finish
   std::string out_;      // response bytes not yet handed to the socket
+  std::string tail_;     // and after them a large body, gathered into the same write
   std::string writing_buf_;
+  std::string writing_tail_;
   std::vector<Promise<void>> drain_waiters_;
   // Where the kernel puts the first bytes of a request: small, so an idle connection stays small.
   // A request that fills it is read on from the socket into the loop's large buffer.

@@ -10,9 +10,10 @@ namespace gale::web::detail {
 class ResponseSink {
  public:
   virtual ~ResponseSink() = default;
-  // Queues bytes of the current response, in order; `last` ends the response, after which the
-  // connection closes unless `keep_alive`.
-  virtual void send(std::string bytes, bool last, bool keep_alive) = 0;
+  // Queues bytes of the current response, in order: `bytes`, then `tail` (a large body, written
+  // with `bytes` in one gather write instead of being copied behind them). `last` ends the
+  // response, after which the connection closes unless `keep_alive`.
+  virtual void send(std::string bytes, std::string tail, bool last, bool keep_alive) = 0;
   // Resolves once everything queued so far has been written (fails if the connection closed).
   virtual Future<void> drained() = 0;
   // Closes the connection without ending the response (an error after the headers went out).
