@@ -354,8 +354,13 @@ void Connection::send_interim(std::string_view bytes) {
 void Connection::flush() {
   if (writing_ || nothing_to_write() || phase_ == Phase::closed) return;
   asio::error_code ec;
-  std::array<asio::const_buffer, 2> buffers{asio::buffer(out_), asio::buffer(tail_)};
-  std::size_t n = socket_.write_some(buffers, ec);
+  std::size_t n = 0;
+  if (tail_.empty()) {
+    n = socket_.write_some(asio::buffer(out_), ec);  // send(): the usual case
+  } else {
+    std::array<asio::const_buffer, 2> buffers{asio::buffer(out_), asio::buffer(tail_)};
+    n = socket_.write_some(buffers, ec);  // sendmsg() with both
+  }
   if (!ec && n == out_.size() + tail_.size()) {
     release_if_large(out_);
     release_if_large(tail_);
