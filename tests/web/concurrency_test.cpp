@@ -32,20 +32,19 @@ TEST_CASE("1,000 concurrent connections are all served", "[concurrency]") {
   clients.reserve(kClients);
   for (int i = 0; i < kClients; ++i)
     clients.push_back(std::make_unique<RawClient>(server.port(), 20s));
-  // Every request is sent before any response is read: the server holds 1,000 at once (each
-  // handler sleeps, so they overlap).
+  // Every request is sent before any response is read, and each handler sleeps 200 ms: one at a
+  // time would take 200 s; together they take well under 20 s.
+  auto t0 = std::chrono::steady_clock::now();
   for (int i = 0; i < kClients; ++i) {
     clients[static_cast<std::size_t>(i)]->send("GET /slow?ms=200 HTTP/1.1\r\nHost: t\r\n\r\n");
   }
-  std::size_t peak = 0;
-  server.call([&](gale::web::HTTPServer& s) { peak = s.connections(); });
   int ok = 0;
   for (auto& c : clients) {
     auto r = c->read_response();
     if (r && r->status == 200 && json::parse(r->body)["slept_ms"] == 200) ++ok;
   }
   CHECK(ok == kClients);
-  CHECK(peak > kClients / 2);  // most were open at once (the rest still in the accept queue)
+  CHECK(std::chrono::steady_clock::now() - t0 < 20s);
   // And they are all still open, kept alive.
   std::size_t open = 0;
   server.call([&](gale::web::HTTPServer& s) { open = s.connections(); });
