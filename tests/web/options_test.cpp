@@ -1,0 +1,61 @@
+#include <catch2/catch.hpp>
+
+#include <cstdlib>
+
+#include "gale/loop/error.hpp"
+#include "gale/web/options.hpp"
+
+using gale::web::Options;
+
+TEST_CASE("Options come from the command line, then GALE_* variables, then defaults", "[options]") {
+  {
+    Options o;
+    const char* argv[] = {"app"};
+    o.parse_or_throw(1, argv);
+    CHECK(o.port == 8888);
+    CHECK(o.address == "0.0.0.0");
+    CHECK(o.workers == 1);
+    CHECK(!o.debug);
+  }
+  setenv("GALE_PORT", "9001", 1);
+  setenv("GALE_PG_URI", "postgresql://app@127.0.0.1/app", 1);
+  setenv("GALE_DEBUG", "1", 1);
+  {
+    Options o;
+    int page_size = 20;
+    o.define("--page-size", page_size, "items per page");
+    setenv("GALE_PAGE_SIZE", "50", 1);
+    const char* argv[] = {"app", "--workers", "4", "--mongo-uri", "mongodb://127.0.0.1:27017"};
+    o.parse_or_throw(5, argv);
+    CHECK(o.port == 9001);
+    CHECK(o.workers == 4);
+    CHECK(o.mongo_uri == "mongodb://127.0.0.1:27017");
+    CHECK(o.pg_uri == "postgresql://app@127.0.0.1/app");
+    CHECK(o.debug);
+    CHECK(o.settings().debug);
+    CHECK(page_size == 50);
+  }
+  {
+    Options o;
+    const char* argv[] = {"app", "--port", "7000"};
+    o.parse_or_throw(3, argv);
+    CHECK(o.port == 7000);  // the command line wins
+  }
+  unsetenv("GALE_PORT");
+  unsetenv("GALE_PG_URI");
+  unsetenv("GALE_DEBUG");
+  unsetenv("GALE_PAGE_SIZE");
+}
+
+TEST_CASE("Options refuse bad values with a clear error", "[options]") {
+  Options o;
+  const char* bad_port[] = {"app", "--port", "http"};
+  CHECK_THROWS_AS(o.parse_or_throw(3, bad_port), gale::Error);
+  Options o2;
+  const char* unknown[] = {"app", "--colour", "blue"};
+  CHECK_THROWS_AS(o2.parse_or_throw(3, unknown), gale::Error);
+  Options o3;
+  const char* negative[] = {"app", "--workers", "-2"};
+  CHECK_THROWS_AS(o3.parse_or_throw(3, negative), gale::Error);
+  CHECK(Options::env_name("--page-size") == "GALE_PAGE_SIZE");
+}

@@ -1,0 +1,245 @@
+#include "gale/web/application.hpp"
+
+#include <fmt/format.h>
+#include <asio/ip/address.hpp>
+
+#include <atomic>
+#include <random>
+
+#include "gale/loop/fork_guard.hpp"
+#include "gale/loop/log.hpp"
+#include "gale/web/detail/response_sink.hpp"
+#include "gale/web/http_error.hpp"
+#include "gale/web/http_server.hpp"
+#include "gale/web/metrics.hpp"
+#include "gale/web/status.hpp"
+
+namespace gale::web {
+namespace {
+
+unsigned method_bit(std::string_view m) noexcept {
+  if (m == "GET") return kGet;
+  if (m == "POST") return kPost;
+  if (m == "PUT") return kPut;
+  if (m == "PATCH") return kPatch;
+  if (m == "DELETE") return kDelete;
+  if (m == "HEAD") return kHead;
+  if (m == "OPTIONS") return kOptions;
+  return 0;
+}
+
+std::string allow_list(unsigned methods) {
+  static constexpr std::pair<unsigned, std::string_view> kNames[] = {
+      {kGet, "GET"},     {kHead, "HEAD"},     {kPost, "POST"},      {kPut, "PUT"},
+      {kPatch, "PATCH"}, {kDelete, "DELETE"}, {kOptions, "OPTIONS"}};
+  std::string out;
+  for (const auto& [bit, name] : kNames) {
+    if ((methods & bit) == 0) continue;
+    if (!out.empty()) out += ", ";
+    out += name;
+  }
+  return out;
+}
+
+// A client's X-Request-Id is kept when it is 1..128 characters of [A-Za-z0-9._:-].
+bool sane_request_id(std::string_view id) noexcept {
+  if (id.empty() || id.size() > 128) return false;
+  for (char c : id) {
+    bool ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+              c == '.' || c == '_' || c == ':' || c == '-';
+    if (!ok) return false;
+  }
+  return true;
+}
+
+// "<8 hex digits of this process>-<counter>": unique per process, cheap; the prefix is drawn anew
+// in each forked worker.
+std::string new_request_id() {
+  thread_local std::uint64_t generation = ~std::uint64_t{0};
+  thread_local std::uint32_t prefix = 0;
+  thread_local std::uint64_t counter = 0;
+  if (generation != fork_generation()) {
+    generation = fork_generation();
+    prefix = std::random_device{}();
+    counter = 0;
+  }
+  static constexpr char kHex[] = "0123456789abcdef";
+  char text[8 + 1 + 16];
+  for (int i = 0; i < 8; ++i) text[i] = kHex[(prefix >> (28 - 4 * i)) & 0xf];
+  text[8] = '-';
+  std::size_t n = 9;
+  std::uint64_t c = ++counter;
+  char digits[16];
+  std::size_t d = 0;
+  do {
+    digits[d++] = kHex[c & 0xf];
+    c >>= 4;
+  } while (c != 0);
+  while (d > 0) text[n++] = digits[--d];
+  return std::string(text, n);
+}
+
+void assign_request_id(HTTPServerRequest& request) {
+  auto given = request.headers.get("X-Request-Id");
+  request.request_id = given && sane_request_id(*given) ? std::string(*given) : new_request_id();
+}
+
+bool valid_ip(std::string_view text) {
+  asio::error_code ec;
+  (void)asio::ip::make_address(std::string(text), ec);
+  return !ec;
+}
+
+std::string_view trim(std::string_view s) noexcept {
+  while (!s.empty() && (s.front() == ' ' || s.front() == '\t')) s.remove_prefix(1);
+  while (!s.empty() && (s.back() == ' ' || s.back() == '\t')) s.remove_suffix(1);
+  return s;
+}
+
+// X-Real-IP, else the last address of X-Forwarded-For (the one our proxy added); X-Forwarded-Proto
+// (or X-Scheme) when it says http or https.
+void apply_xheaders(HTTPServerRequest& request) {
+  std::string_view ip;
+  if (auto forwarded = request.headers.get("X-Forwarded-For")) {
+    ip = trim(forwarded->substr(forwarded->rfind(',') + 1));
+  }
+  if (auto real = request.headers.get("X-Real-IP")) ip = trim(*real);
+  if (!ip.empty() && valid_ip(ip)) request.remote_ip = std::string(ip);
+  auto proto = request.headers.get("X-Forwarded-Proto");
+  if (!proto) proto = request.headers.get("X-Scheme");
+  if (proto) {
+    std::string_view p = trim(proto->substr(proto->rfind(',') + 1));
+    if (p == "http" || p == "https") request.protocol = std::string(p);
+  }
+}
+
+void finish_request(const Application& app, RequestHandler& handler) {
+  try {
+    handler.on_finish();
+  } catch (...) {
+    log::error("gale.web", "on_finish failed (request id {}): {}", handler.request().request_id,
+               describe(std::current_exception()));
+  }
+  app.metrics().record_request(handler.get_status(), Clock::now() - handler.request().start_time);
+}
+
+}  // namespace
+
+Application::Application(std::vector<Route> routes, Settings settings)
+    : settings_(std::move(settings)), metrics_(std::make_unique<Metrics>()) {
+  for (auto& route : routes) add_route(std::move(route.pattern), std::move(route.target));
+  if (settings_.metrics) add_route("/metrics", handler<MetricsHandler>());
+}
+
+Application::~Application() = default;
+
+void Application::add_route(std::string pattern, HandlerSpec target) {
+  router_.add(pattern, targets_.size());
+  targets_.push_back(std::move(target));
+}
+
+void Application::write_error(RequestHandler& handler, int status, const ErrorInfo& info) const {
+  nlohmann::ordered_json envelope = {{"error",
+                                      {{"status", status},
+                                       {"message", info.message},
+                                       {"request_id", handler.request().request_id}}}};
+  handler.set_header("Content-Type", "application/json");
+  handler.write(envelope.dump());
+}
+
+HTTPServer& Application::listen(std::uint16_t port, const std::string& address) {
+  servers_.push_back(std::make_unique<HTTPServer>(*this));
+  HTTPServer& server = *servers_.back();
+  server.listen(port, address);
+  if (settings_.handle_signals) server.install_signal_handlers();
+  return server;
+}
+
+void Application::handle(std::unique_ptr<HTTPServerRequest> request,
+                         std::shared_ptr<detail::ResponseSink> sink) const {
+  assign_request_id(*request);
+  if (settings_.xheaders) apply_xheaders(*request);
+  PathArgs args;
+  long id = router_.match(request->path(), args);
+  if (id < 0) {
+    handle_error(std::move(request), std::move(sink), 404, "Not Found");
+    return;
+  }
+  const HandlerSpec& target = targets_[static_cast<std::size_t>(id)];
+  std::unique_ptr<RequestHandler> h = target.make();
+  h->attach(*this, std::move(request), std::move(args), std::move(sink));
+  run_handler(std::move(h), target.methods);
+}
+
+void Application::handle_error(std::unique_ptr<HTTPServerRequest> request,
+                               std::shared_ptr<detail::ResponseSink> sink, int status,
+                               std::string message) const {
+  if (request->request_id.empty()) assign_request_id(*request);
+  RequestHandler h;
+  h.attach(*this, std::move(request), PathArgs{}, std::move(sink));
+  h.send_error(status, ErrorInfo{status, std::move(message), nullptr});
+  log_request(h);
+  finish_request(*this, h);
+}
+
+// The life of a handler. Most steps finish at once (no database call, or a cached one): they run
+// here without a coroutine; the first step that suspends hands the rest to resume_handler.
+void Application::run_handler(std::unique_ptr<RequestHandler> owned, unsigned allowed) {
+  RequestHandler& h = *owned;
+  try {
+    if ((allowed & method_bit(h.request().method)) == 0) {
+      throw HTTPError(405).with_header("Allow", allow_list(allowed));
+    }
+    Future<void> step = h.prepare();
+    if (!step.done()) {
+      (void)resume_handler(std::move(owned), std::move(step), true);
+      return;
+    }
+    step.result();  // rethrows a failure
+    if (!h.finished()) {
+      step = h.call_method();
+      if (!step.done()) {
+        (void)resume_handler(std::move(owned), std::move(step), false);
+        return;
+      }
+      step.result();
+    }
+    if (!h.finished()) h.finish();
+  } catch (...) {
+    h.handle_exception(std::current_exception());
+  }
+  end_handler(h);
+}
+
+Future<void> Application::resume_handler(std::unique_ptr<RequestHandler> owned,
+                                         Future<void> pending, bool in_prepare) {
+  RequestHandler& h = *owned;
+  try {
+    co_await std::move(pending);
+    if (in_prepare && !h.finished()) co_await h.call_method();
+    if (!h.finished()) h.finish();
+  } catch (...) {
+    h.handle_exception(std::current_exception());
+  }
+  end_handler(h);
+}
+
+void Application::end_handler(RequestHandler& h) {
+  h.app_->log_request(h);
+  finish_request(*h.app_, h);
+}
+
+void Application::log_request(const RequestHandler& handler) const {
+  if (!settings_.access_log) return;
+  int status = handler.get_status();
+  log::Level level = status < 400   ? log::Level::info
+                     : status < 500 ? log::Level::warning
+                                    : log::Level::error;
+  if (!log::enabled(level)) return;
+  const HTTPServerRequest& r = handler.request();
+  log::emit(level, "gale.access", "{} {} {} ({}) {:.2f}ms {}", status,
+            r.method.empty() ? "-" : r.method, r.uri.empty() ? "-" : r.uri, r.remote_ip,
+            r.elapsed_ms(), r.request_id);
+}
+
+}  // namespace gale::web

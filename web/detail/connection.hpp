@@ -1,0 +1,165 @@
+// The server's side of one HTTP/1.1 connection, and the state the connections of one server share.
+//
+// A connection reads only while it waits for a request (a small buffer of its own for the first
+// bytes, then the loop's shared buffer for the rest of a large request); the parser
+// copies the request line, headers and body into an HTTPServerRequest and pauses at the end of
+// each request. The request goes to the Application; its response bytes come back through send().
+// A handler that finishes at once lets the parser go on with pipelined requests in the same read,
+// and their responses leave in one write; one that suspends keeps the unparsed bytes aside until
+// it finishes, so responses always go out in request order.
+#pragma once
+
+#include <http_parser.h>
+#include <asio/io_context.hpp>
+#include <asio/ip/tcp.hpp>
+#include <asio/signal_set.hpp>
+#include <asio/steady_timer.hpp>
+
+#include <array>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "gale/loop/future.hpp"
+#include "gale/loop/io_loop.hpp"
+#include "gale/web/detail/response_sink.hpp"
+#include "gale/web/request.hpp"
+
+namespace gale::web {
+class Application;
+struct Settings;
+}  // namespace gale::web
+
+namespace gale::web::detail {
+
+class Connection;
+
+// The io_context's own executor type, not the type-erased any_io_executor: no executor copies
+// through a virtual table on every operation.
+using Socket = asio::basic_stream_socket<asio::ip::tcp, asio::io_context::executor_type>;
+using Acceptor = asio::basic_socket_acceptor<asio::ip::tcp, asio::io_context::executor_type>;
+
+// Connections waiting with the same timeout, oldest deadline first (appending keeps the order).
+struct DeadlineList {
+  Connection* head = nullptr;
+  Connection* tail = nullptr;
+  Clock::duration timeout{};
+};
+
+enum Waiting { kWaitHeaders = 0, kWaitBody = 1, kWaitIdle = 2, kWaitLists = 3 };
+
+class ServerCore : public std::enable_shared_from_this<ServerCore> {
+ public:
+  ServerCore(Application& app, IOLoop& loop);
+  ~ServerCore();
+
+  void start_accepting();
+  void stop_accepting() noexcept;
+  // Drain: close idle connections now, the others once their response is out, all after `drain`.
+  Future<void> shutdown(Clock::duration drain);
+  void close_all() noexcept;
+  void install_signal_handlers();
+
+  void add(Connection* c) noexcept;
+  void remove(Connection* c) noexcept;
+  // Puts c on a deadline list (no-op if it is on that one already); untrack takes it off.
+  void track(Connection* c, Waiting list) noexcept;
+  void untrack(Connection* c) noexcept;
+
+  Application& app;
+  const Settings& settings;
+  IOLoop& loop;
+  Acceptor acceptor;
+  bool closing = false;
+  std::size_t count = 0;
+
+ private:
+  void accept();
+  void arm_timer() noexcept;
+  void on_timer();
+  void check_drained();
+  void on_signal(int signal);
+
+  asio::steady_timer timer_;
+  bool timer_armed_ = false;
+  Clock::duration tick_{};
+  std::array<DeadlineList, kWaitLists> lists_;
+  Connection* first_ = nullptr;  // every open connection, for shutdown
+  bool accepting_ = false;
+  std::vector<Promise<void>> drain_waiters_;
+  TimeoutHandle drain_timer_;
+  std::unique_ptr<asio::signal_set> signals_;
+  int signals_seen_ = 0;
+};
+
+class Connection final : public ResponseSink, public std::enable_shared_from_this<Connection> {
+ public:
+  Connection(std::shared_ptr<ServerCore> core, Socket socket);
+  ~Connection() override;
+
+  void start();
+  void close() noexcept;
+  void on_timeout();
+  // The server drains: an idle connection closes now, a busy one after its response.
+  void on_shutdown();
+
+  void send(std::string bytes, std::string tail, bool last, bool keep_alive) override;
+  Future<void> drained() override;
+  void abort() noexcept override;
+  bool closing() const noexcept override;
+
+  // Hooks of the server's lists.
+  Connection* prev = nullptr;
+  Connection* next = nullptr;
+  int list = -1;
+  Clock::time_point deadline;
+  Connection* all_prev = nullptr;
+  Connection* all_next = nullptr;
+
+ private:
+  enum class Phase : std::uint8_t { idle, headers, body, handling, lingering, closed };
+  friend struct ParserCallbacks;
+
+  void wait_read();
+  void on_read(const asio::error_code& ec, std::size_t n);
+  bool drain_socket();
+  void feed(const char* data, std::size_t size);
+  void after_feed();
+  void dispatch();
+  void resume();
+  void fail(int status, std::string message);
+  void parse_error();
+  void flush();
+  void on_write(const asio::error_code& ec);
+  void on_written();
+  void linger();
+  HTTPServerRequest& request();
+  bool nothing_to_write() const noexcept { return out_.empty() && tail_.empty(); }
+  void send_interim(std::string_view bytes);
+
+  std::shared_ptr<ServerCore> core_;
+  Socket socket_;
+  http_parser parser_;
+  Phase phase_ = Phase::idle;
+  bool reading_ = false;
+  bool writing_ = false;
+  bool in_dispatch_ = false;
+  bool close_after_write_ = false;
+  bool last_was_value_ = false;
+  int error_status_ = 0;
+  std::size_t header_bytes_ = 0;
+  std::unique_ptr<HTTPServerRequest> req_;
+  std::string error_message_;
+  std::string remote_ip_;
+  std::string pending_;  // unparsed bytes that wait for the running handler to finish
+  std::string out_;      // response bytes not yet handed to the socket
+  std::string tail_;     // and after them a large body, gathered into the same write
+  std::string writing_buf_;
+  std::string writing_tail_;
+  std::vector<Promise<void>> drain_waiters_;
+  // Where the kernel puts the first bytes of a request: small, so an idle connection stays small.
+  // A request that fills it is read on from the socket into the loop's large buffer.
+  std::array<char, 384> first_bytes_;
+};
+
+}  // namespace gale::web::detail

@@ -1,0 +1,14 @@
+// Forking worker processes, as Tornado's tornado.process.fork_processes.
+#pragma once
+
+namespace gale::web::detail {
+
+// Forks `n` workers and returns the worker's number (0..n-1) in each of them. The parent never
+// returns: it restarts a worker that dies abnormally (up to max_restarts times), forwards SIGTERM
+// and SIGINT to the workers, and exits once all of them have exited (0 if all exited cleanly).
+int fork_processes(int n, int max_restarts = 100);
+
+// The worker's number, -1 in a process that did not come from fork_processes.
+int task_id() noexcept;
+
+}  // namespace gale::web::detail

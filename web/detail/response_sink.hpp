@@ -1,0 +1,25 @@
+// The connection as a handler sees it: where the bytes of a response go.
+#pragma once
+
+#include <string>
+
+#include "gale/loop/future.hpp"
+
+namespace gale::web::detail {
+
+class ResponseSink {
+ public:
+  virtual ~ResponseSink() = default;
+  // Queues bytes of the current response, in order: `bytes`, then `tail` (a large body, written
+  // with `bytes` in one gather write instead of being copied behind them). `last` ends the
+  // response, after which the connection closes unless `keep_alive`.
+  virtual void send(std::string bytes, std::string tail, bool last, bool keep_alive) = 0;
+  // Resolves once everything queued so far has been written (fails if the connection closed).
+  virtual Future<void> drained() = 0;
+  // Closes the connection without ending the response (an error after the headers went out).
+  virtual void abort() noexcept = 0;
+  // The server is shutting down: responses should say "Connection: close".
+  virtual bool closing() const noexcept = 0;
+};
+
+}  // namespace gale::web::detail

@@ -1,0 +1,35 @@
+// HTTPError(status, message): raise it from a handler to answer with that status, as Tornado's
+// tornado.web.HTTPError. write_error turns it into the JSON envelope
+// {"error": {"status": N, "message": "...", "request_id": "..."}}.
+#pragma once
+
+#include <stdexcept>
+#include <string>
+#include <utility>
+#include <vector>
+
+namespace gale::web {
+
+class HTTPError : public std::runtime_error {
+ public:
+  // An empty message stands for the status' reason phrase ("Not Found").
+  explicit HTTPError(int status, const std::string& message = {})
+      : std::runtime_error(message), status_(status) {}
+
+  int status() const noexcept { return status_; }
+
+  // Headers to send with the error response (e.g. Allow for 405, Retry-After for 503).
+  HTTPError& with_header(std::string name, std::string value) {
+    headers_.emplace_back(std::move(name), std::move(value));
+    return *this;
+  }
+  const std::vector<std::pair<std::string, std::string>>& headers() const noexcept {
+    return headers_;
+  }
+
+ private:
+  int status_;
+  std::vector<std::pair<std::string, std::string>> headers_;
+};
+
+}  // namespace gale::web

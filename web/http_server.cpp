@@ -1,0 +1,316 @@
+#include "gale/web/http_server.hpp"
+
+#include <sys/socket.h>
+#include <time.h>
+#include <asio/io_context.hpp>
+#include <asio/socket_base.hpp>
+
+#include <algorithm>
+#include <thread>
+
+#include "gale/loop/log.hpp"
+#include "gale/web/application.hpp"
+#include "gale/web/detail/connection.hpp"
+#include "gale/web/detail/processes.hpp"
+#include "gale/web/metrics.hpp"
+
+namespace gale::web {
+namespace detail {
+namespace {
+
+using ReusePort = asio::detail::socket_option::boolean<SOL_SOCKET, SO_REUSEPORT>;
+
+// Deadlines are checked on a tick: a fraction of the shortest timeout, 5 ms .. 500 ms. No timer is
+// set or cancelled per request.
+Clock::duration tick_for(const Settings& s) {
+  Clock::duration shortest =
+      std::min({Clock::duration(s.header_timeout), Clock::duration(s.body_timeout),
+                Clock::duration(s.idle_connection_timeout)});
+  return std::clamp(shortest / 8, Clock::duration(std::chrono::milliseconds(5)),
+                    Clock::duration(std::chrono::milliseconds(500)));
+}
+
+// The time for deadlines: CLOCK_MONOTONIC (steady_clock's clock) at its coarse resolution (a few
+// ms), which costs a fraction of a precise reading. Deadlines are checked on a tick anyway.
+Clock::time_point coarse_now() noexcept {
+  timespec ts{};
+  clock_gettime(CLOCK_MONOTONIC_COARSE, &ts);
+  return Clock::time_point(std::chrono::duration_cast<Clock::duration>(
+      std::chrono::seconds(ts.tv_sec) + std::chrono::nanoseconds(ts.tv_nsec)));
+}
+
+}  // namespace
+
+ServerCore::ServerCore(Application& application, IOLoop& io_loop)
+    : app(application),
+      settings(application.settings()),
+      loop(io_loop),
+      acceptor(io_loop.context().get_executor()),
+      timer_(io_loop.context()),
+      tick_(tick_for(application.settings())) {
+  lists_[kWaitHeaders].timeout = settings.header_timeout;
+  lists_[kWaitBody].timeout = settings.body_timeout;
+  lists_[kWaitIdle].timeout = settings.idle_connection_timeout;
+}
+
+ServerCore::~ServerCore() = default;
+
+void ServerCore::start_accepting() {
+  if (accepting_) return;
+  accepting_ = true;
+  accept();
+}
+
+void ServerCore::stop_accepting() noexcept {
+  accepting_ = false;
+  asio::error_code ec;
+  acceptor.close(ec);
+}
+
+void ServerCore::accept() {
+  acceptor.async_accept([self = shared_from_this()](const asio::error_code& ec, Socket socket) {
+    if (!self->accepting_ || ec == asio::error::operation_aborted) return;
+    if (ec) {
+      // Out of file descriptors, most likely: wait a little instead of spinning.
+      log::warning("gale.web", "accept failed: {}; retrying in 100 ms", ec.message());
+      std::weak_ptr<ServerCore> weak = self;
+      self->loop.call_later(std::chrono::milliseconds(100), [weak] {
+        if (auto core = weak.lock(); core && core->accepting_) core->accept();
+      });
+      return;
+    }
+    if (self->count >= self->settings.max_connections) {
+      log::warning("gale.web", "max_connections ({}) reached: closing a new connection",
+                   self->settings.max_connections);
+      asio::error_code ignored;
+      socket.close(ignored);
+    } else {
+      std::make_shared<Connection>(self, std::move(socket))->start();
+    }
+    self->accept();
+  });
+}
+
+void ServerCore::add(Connection* c) noexcept {
+  c->all_next = first_;
+  if (first_ != nullptr) first_->all_prev = c;
+  first_ = c;
+  ++count;
+  app.metrics().connection_opened();
+}
+
+void ServerCore::remove(Connection* c) noexcept {
+  if (c->all_prev != nullptr) c->all_prev->all_next = c->all_next;
+  if (c->all_next != nullptr) c->all_next->all_prev = c->all_prev;
+  if (first_ == c) first_ = c->all_next;
+  c->all_prev = c->all_next = nullptr;
+  --count;
+  app.metrics().connection_closed();
+  if (closing) check_drained();
+}
+
+void ServerCore::track(Connection* c, Waiting which) noexcept {
+  if (c->list == which) return;
+  untrack(c);
+  DeadlineList& l = lists_[which];
+  c->deadline = coarse_now() + l.timeout;
+  c->list = which;
+  c->prev = l.tail;
+  c->next = nullptr;
+  if (l.tail != nullptr) {
+    l.tail->next = c;
+  } else {
+    l.head = c;
+  }
+  l.tail = c;
+  arm_timer();
+}
+
+void ServerCore::untrack(Connection* c) noexcept {
+  if (c->list < 0) return;
+  DeadlineList& l = lists_[static_cast<std::size_t>(c->list)];
+  if (c->prev != nullptr) {
+    c->prev->next = c->next;
+  } else {
+    l.head = c->next;
+  }
+  if (c->next != nullptr) {
+    c->next->prev = c->prev;
+  } else {
+    l.tail = c->prev;
+  }
+  c->prev = c->next = nullptr;
+  c->list = -1;
+}
+
+void ServerCore::arm_timer() noexcept {
+  if (timer_armed_) return;
+  timer_armed_ = true;
+  timer_.expires_after(tick_);
+  std::weak_ptr<ServerCore> weak = weak_from_this();
+  timer_.async_wait([weak](const asio::error_code& ec) {
+    auto self = weak.lock();
+    if (!self) return;
+    self->timer_armed_ = false;
+    if (!ec) self->on_timer();
+  });
+}
+
+void ServerCore::on_timer() {
+  Clock::time_point now = coarse_now();
+  bool any = false;
+  for (auto& l : lists_) {
+    while (l.head != nullptr && l.head->deadline <= now) {
+      Connection* c = l.head;
+      untrack(c);
+      auto keep = c->shared_from_this();
+      c->on_timeout();
+    }
+    any = any || l.head != nullptr;
+  }
+  if (any) arm_timer();
+}
+
+Future<void> ServerCore::shutdown(Clock::duration drain) {
+  stop_accepting();
+  drain_waiters_.emplace_back();
+  Future<void> done = drain_waiters_.back().get_future();
+  if (!closing) {
+    closing = true;
+    log::info("gale.web", "shutting down: {} open connection(s), draining for up to {} ms", count,
+              std::chrono::duration_cast<std::chrono::milliseconds>(drain).count());
+    std::weak_ptr<ServerCore> weak = weak_from_this();
+    drain_timer_ = loop.call_later(drain, [weak] {
+      if (auto self = weak.lock()) {
+        if (self->count > 0) {
+          log::warning("gale.web", "drain timeout: closing {} connection(s)", self->count);
+        }
+        self->close_all();
+      }
+    });
+    for (Connection* c = first_; c != nullptr;) {
+      Connection* next = c->all_next;
+      auto keep = c->shared_from_this();
+      c->on_shutdown();
+      c = next;
+    }
+  }
+  check_drained();
+  return done;
+}
+
+void ServerCore::check_drained() {
+  if (count != 0 || drain_waiters_.empty()) return;
+  drain_timer_.cancel();
+  auto waiters = std::move(drain_waiters_);
+  drain_waiters_.clear();
+  for (auto& p : waiters) p.set_value();
+}
+
+void ServerCore::close_all() noexcept {
+  stop_accepting();
+  while (first_ != nullptr) {
+    auto keep = first_->shared_from_this();
+    first_->close();
+  }
+  check_drained();
+}
+
+void ServerCore::install_signal_handlers() {
+  if (signals_) return;
+  signals_ = std::make_unique<asio::signal_set>(loop.context(), SIGINT, SIGTERM);
+  std::weak_ptr<ServerCore> weak = weak_from_this();
+  signals_->async_wait([weak](const asio::error_code& ec, int signal) {
+    if (auto self = weak.lock(); self && !ec) self->on_signal(signal);
+  });
+}
+
+void ServerCore::on_signal(int signal) {
+  ++signals_seen_;
+  std::weak_ptr<ServerCore> weak = weak_from_this();
+  signals_->async_wait([weak](const asio::error_code& ec, int s) {
+    if (auto self = weak.lock(); self && !ec) self->on_signal(s);
+  });
+  if (signals_seen_ > 1) {
+    log::warning("gale.web", "signal {} again: closing every connection now", signal);
+    close_all();
+    return;
+  }
+  log::info("gale.web", "signal {}: graceful shutdown", signal);
+  IOLoop* l = &loop;
+  shutdown(settings.drain_timeout).add_done_callback([l](const Future<void>&) { l->stop(); });
+}
+
+}  // namespace detail
+
+HTTPServer::HTTPServer(Application& app)
+    : app_(app), core_(std::make_shared<detail::ServerCore>(app, IOLoop::current())) {}
+
+HTTPServer::~HTTPServer() {
+  core_->close_all();
+}
+
+void HTTPServer::listen(std::uint16_t port, const std::string& address) {
+  bind(port, address);
+  start(1);
+}
+
+void HTTPServer::bind(std::uint16_t port, const std::string& address) {
+  asio::ip::tcp::endpoint at(asio::ip::make_address(address), port);
+  auto& acceptor = core_->acceptor;
+  acceptor.open(at.protocol());
+  acceptor.set_option(detail::Acceptor::reuse_address(true));
+  acceptor.set_option(detail::ReusePort(true));
+  acceptor.bind(at);
+}
+
+void HTTPServer::start(int processes) {
+  auto& acceptor = core_->acceptor;
+  if (!acceptor.is_open()) throw Error(ErrorKind::invalid_argument, "HTTPServer: bind() first");
+  if (processes != 1) {
+    int n = processes > 0 ? processes
+                          : static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
+    auto at = acceptor.local_endpoint();
+    core_->loop.context().notify_fork(asio::execution_context::fork_prepare);
+    detail::fork_processes(n);  // returns in the workers only
+    core_->loop.context().notify_fork(asio::execution_context::fork_child);
+    // Each worker listens on a socket of its own; SO_REUSEPORT spreads connections across them.
+    // The parent's socket stays bound but never listens, so it keeps the port and gets nothing.
+    acceptor.close();
+    acceptor.open(at.protocol());
+    acceptor.set_option(detail::Acceptor::reuse_address(true));
+    acceptor.set_option(detail::ReusePort(true));
+    acceptor.bind(at);
+  }
+  acceptor.listen(asio::socket_base::max_listen_connections);
+  core_->start_accepting();
+  app_.metrics().start_loop_lag_probe(core_->loop);
+  log::info("gale.web", "listening on http://{}:{}/",
+            acceptor.local_endpoint().address().to_string(), acceptor.local_endpoint().port());
+}
+
+int HTTPServer::task_id() noexcept {
+  return detail::task_id();
+}
+
+std::uint16_t HTTPServer::port() const {
+  return core_->acceptor.local_endpoint().port();
+}
+
+std::size_t HTTPServer::connections() const noexcept {
+  return core_->count;
+}
+
+Future<void> HTTPServer::shutdown(std::optional<Clock::duration> drain) {
+  return core_->shutdown(drain ? *drain : Clock::duration(app_.settings().drain_timeout));
+}
+
+void HTTPServer::stop() {
+  core_->stop_accepting();
+}
+
+void HTTPServer::install_signal_handlers() {
+  core_->install_signal_handlers();
+}
+
+}  // namespace gale::web

@@ -1,0 +1,21 @@
+// Parsing an untrusted JSON body: bounded in size and in nesting depth (a 10,000-deep array is
+// refused at the limit, never walked recursively), with HTTPError(400) on malformed input.
+#pragma once
+
+#include <nlohmann/json.hpp>
+
+#include <cstddef>
+#include <string_view>
+
+namespace gale::web {
+
+struct JsonLimits {
+  std::size_t max_size = 1024 * 1024;  // bytes; larger bodies give 413
+  std::size_t max_depth = 64;          // nesting levels of arrays and objects; deeper gives 400
+};
+
+// Throws HTTPError(413) when the text is larger than max_size, HTTPError(400) when it is not JSON
+// or nests deeper than max_depth.
+nlohmann::json parse_json(std::string_view text, const JsonLimits& limits);
+
+}  // namespace gale::web

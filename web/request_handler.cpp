@@ -1,0 +1,399 @@
+#include "gale/web/request_handler.hpp"
+
+#include <fmt/format.h>
+
+#include <charconv>
+
+#include "gale/loop/error.hpp"
+#include "gale/loop/log.hpp"
+#include "gale/web/application.hpp"
+#include "gale/web/detail/date_cache.hpp"
+#include "gale/web/detail/gzip.hpp"
+#include "gale/web/detail/response_sink.hpp"
+#include "gale/web/http_error.hpp"
+#include "gale/web/json_body.hpp"
+#include "gale/web/status.hpp"
+
+namespace gale::web {
+namespace {
+
+using namespace std::string_view_literals;
+
+// Bodies at least this large are not copied behind the head: the head and the body leave in one
+// gather write.
+constexpr std::size_t kGatherBody = 16 * 1024;
+
+void check_header_text(std::string_view name, std::string_view value) {
+  auto unsafe = [](std::string_view s) { return s.find_first_of("\r\n\0"sv) != s.npos; };
+  if (name.empty() || unsafe(name) || unsafe(value) || name.find(':') != name.npos) {
+    throw Error(ErrorKind::invalid_argument,
+                fmt::format("unsafe response header '{}': no CR, LF or NUL allowed", name));
+  }
+}
+
+Future<void> method_not_allowed() {
+  throw HTTPError(405);
+}
+
+const std::string& last_value(const std::vector<std::pair<std::string, std::string>>& args,
+                              std::string_view name, bool& found) {
+  static const std::string empty;
+  for (auto it = args.rbegin(); it != args.rend(); ++it) {
+    if (it->first == name) {
+      found = true;
+      return it->second;
+    }
+  }
+  found = false;
+  return empty;
+}
+
+}  // namespace
+
+RequestHandler::RequestHandler() = default;
+RequestHandler::~RequestHandler() = default;
+
+Future<void> RequestHandler::prepare() {
+  // One shared ready Future per thread: no allocation per request.
+  static thread_local const Future<void> ready = make_ready_future();
+  return ready;
+}
+Future<void> RequestHandler::get(std::string_view) {
+  return method_not_allowed();
+}
+Future<void> RequestHandler::post(std::string_view) {
+  return method_not_allowed();
+}
+Future<void> RequestHandler::put(std::string_view) {
+  return method_not_allowed();
+}
+Future<void> RequestHandler::patch(std::string_view) {
+  return method_not_allowed();
+}
+Future<void> RequestHandler::delete_(std::string_view) {
+  return method_not_allowed();
+}
+Future<void> RequestHandler::head(std::string_view arg) {
+  return get(arg);  // finish() drops the body of a HEAD response
+}
+Future<void> RequestHandler::options(std::string_view) {
+  return method_not_allowed();
+}
+void RequestHandler::on_finish() {}
+
+void RequestHandler::write_error(int status, const ErrorInfo& info) {
+  app_->write_error(*this, status, info);
+}
+
+const Settings& RequestHandler::settings() const noexcept {
+  return app_->settings();
+}
+
+void RequestHandler::attach(const Application& app, std::unique_ptr<HTTPServerRequest> request,
+                            PathArgs args, std::shared_ptr<detail::ResponseSink> sink) {
+  app_ = &app;
+  request_ = std::move(request);
+  path_args_ = std::move(args);
+  sink_ = std::move(sink);
+  head_request_ = request_->method == "HEAD";
+}
+
+Future<void> RequestHandler::call_method() {
+  std::string_view arg = path_args_.values.empty() ? std::string_view() : path_args_.values[0];
+  const std::string& m = request_->method;
+  if (m == "GET") return get(arg);
+  if (m == "POST") return post(arg);
+  if (m == "PUT") return put(arg);
+  if (m == "PATCH") return patch(arg);
+  if (m == "DELETE") return delete_(arg);
+  if (m == "HEAD") return head(arg);
+  if (m == "OPTIONS") return options(arg);
+  return method_not_allowed();
+}
+
+// --- request access
+
+std::string_view RequestHandler::path_argument(std::string_view name) const {
+  if (const std::string* v = path_args_.find(name)) return *v;
+  throw Error(ErrorKind::internal, fmt::format("the route has no path argument '{}'", name));
+}
+
+std::int64_t RequestHandler::path_int(std::string_view name) const {
+  std::string_view text = path_argument(name);
+  std::int64_t value = 0;
+  auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), value);
+  if (ec != std::errc() || end != text.data() + text.size()) {
+    throw HTTPError(400, fmt::format("path argument '{}' is not an integer", name));
+  }
+  return value;
+}
+
+std::optional<std::string> RequestHandler::get_optional_argument(std::string_view name) const {
+  bool found = false;
+  const std::string& body_value = last_value(request_->body_arguments(), name, found);
+  if (found) return body_value;
+  const std::string& query_value = last_value(request_->query_arguments(), name, found);
+  if (found) return query_value;
+  return std::nullopt;
+}
+
+std::string RequestHandler::get_argument(std::string_view name) const {
+  auto v = get_optional_argument(name);
+  if (!v) throw HTTPError(400, fmt::format("missing argument '{}'", name));
+  return std::move(*v);
+}
+
+std::string RequestHandler::get_argument(std::string_view name, std::string_view fallback) const {
+  auto v = get_optional_argument(name);
+  return v ? std::move(*v) : std::string(fallback);
+}
+
+std::vector<std::string> RequestHandler::get_arguments(std::string_view name) const {
+  std::vector<std::string> out;
+  for (const auto* args : {&request_->query_arguments(), &request_->body_arguments()}) {
+    for (const auto& [n, v] : *args) {
+      if (n == name) out.push_back(v);
+    }
+  }
+  return out;
+}
+
+std::string_view RequestHandler::header(std::string_view name,
+                                        std::string_view fallback) const noexcept {
+  return request_->headers.get(name, fallback);
+}
+
+nlohmann::json RequestHandler::json_body() const {
+  return parse_json(request_->body, {settings().max_body_size, settings().max_json_depth});
+}
+
+// --- the response
+
+void RequestHandler::set_status(int status, std::string_view reason) {
+  if (status < 100 || status > 999) {
+    throw Error(ErrorKind::invalid_argument, fmt::format("invalid HTTP status {}", status));
+  }
+  status_ = status;
+  reason_.assign(reason);
+}
+
+void RequestHandler::set_header(std::string_view name, std::string value) {
+  check_header_text(name, value);
+  headers_.set(name, std::move(value));
+}
+
+void RequestHandler::add_header(std::string name, std::string value) {
+  check_header_text(name, value);
+  headers_.add(std::move(name), std::move(value));
+}
+
+void RequestHandler::clear_header(std::string_view name) {
+  headers_.erase(name);
+}
+
+void RequestHandler::write(std::string_view chunk) {
+  if (finished_) throw Error(ErrorKind::internal, "write() after finish()");
+  if (default_type_.empty()) default_type_ = "text/plain; charset=utf-8";
+  body_.append(chunk);
+}
+
+void RequestHandler::write_json(const nlohmann::json& value) {
+  if (finished_) throw Error(ErrorKind::internal, "write_json() after finish()");
+  if (default_type_.empty()) default_type_ = "application/json";
+  // Serialized straight into the body by nlohmann's own serializer: no temporary string, and the
+  // adapter lives on the stack (an aliasing shared_ptr owns nothing, so nothing is allocated).
+  nlohmann::detail::output_string_adapter<char, std::string> adapter(body_);
+  nlohmann::detail::output_adapter_t<char> out(std::shared_ptr<void>(), &adapter);
+  nlohmann::detail::serializer<nlohmann::json> serializer(out, ' ',
+                                                          nlohmann::json::error_handler_t::strict);
+  serializer.dump(value, false, false, 0);
+}
+
+bool RequestHandler::body_allowed() const noexcept {
+  return !(status_ < 200 || status_ == 204 || status_ == 304);
+}
+
+std::string RequestHandler::serialize_head(bool chunked, std::size_t content_length) {
+  bool keep_alive =
+      request_->keep_alive && !sink_->closing() && (!chunked || request_->version == "HTTP/1.1");
+  request_->keep_alive = keep_alive;
+  std::string_view reason = reason_.empty() ? reason_phrase(status_) : std::string_view(reason_);
+  std::string out;
+  out.reserve(160 + (body_.size() < kGatherBody ? body_.size() : 0));
+  out.append("HTTP/1.1 ").append(std::to_string(status_)).append(" ").append(reason);
+  if (!settings().server_header.empty())
+    out.append("\r\nServer: ").append(settings().server_header);
+  out.append("\r\nDate: ").append(detail::http_date());
+  for (const auto& [name, value] : headers_.fields()) {
+    out.append("\r\n").append(name).append(": ").append(value);
+  }
+  if (!default_type_.empty() && !headers_.contains("Content-Type")) {
+    out.append("\r\nContent-Type: ").append(default_type_);
+  }
+  if (chunked && keep_alive) {
+    out.append("\r\nTransfer-Encoding: chunked");
+  } else if (!chunked && body_allowed()) {
+    out.append("\r\nContent-Length: ").append(std::to_string(content_length));
+  }
+  out.append("\r\nX-Request-Id: ").append(request_->request_id);
+  if (!keep_alive) {
+    out.append("\r\nConnection: close");
+  } else if (request_->version == "HTTP/1.0") {
+    out.append("\r\nConnection: keep-alive");
+  }
+  out.append("\r\n\r\n");
+  return out;
+}
+
+void RequestHandler::maybe_gzip() {
+  const Settings& s = settings();
+  if (!s.gzip || body_.size() < s.gzip_min_size || !body_allowed() ||
+      headers_.contains("Content-Encoding") ||
+      !detail::compressible_type(headers_.get("Content-Type", default_type_)) ||
+      !detail::accepts_gzip(request_->headers.get("Accept-Encoding", ""))) {
+    return;
+  }
+  body_ = detail::gzip_compress(body_);
+  headers_.set("Content-Encoding", "gzip");
+  headers_.add("Vary", "Accept-Encoding");
+}
+
+Future<void> RequestHandler::flush() {
+  if (finished_) throw Error(ErrorKind::internal, "flush() after finish()");
+  std::string bytes;
+  if (!headers_sent_) {
+    bytes = serialize_head(true, 0);
+    headers_sent_ = true;
+    chunked_ = request_->keep_alive;  // HTTP/1.0 or closing: raw body until the connection closes
+  }
+  if (!body_.empty() && !head_request_ && body_allowed()) {
+    if (chunked_) bytes.append(fmt::format("{:x}\r\n", body_.size()));
+    bytes.append(body_);
+    if (chunked_) bytes.append("\r\n");
+  }
+  body_.clear();
+  sink_->send(std::move(bytes), {}, false, request_->keep_alive);
+  return sink_->drained();
+}
+
+void RequestHandler::finish() {
+  if (finished_) throw Error(ErrorKind::internal, "finish() called twice");
+  std::string bytes;
+  std::string tail;
+  bool send_body = !head_request_ && body_allowed();
+  if (!headers_sent_) {
+    maybe_gzip();
+    bytes = serialize_head(false, body_.size());
+    if (send_body && body_.size() >= kGatherBody) {
+      tail = std::move(body_);  // written after the head in one gather write, not copied
+    } else if (send_body) {
+      bytes.append(body_);
+    }
+    headers_sent_ = true;
+  } else if (send_body) {
+    if (chunked_ && !body_.empty()) bytes.append(fmt::format("{:x}\r\n", body_.size()));
+    bytes.append(body_);
+    if (chunked_) bytes.append(body_.empty() ? "0\r\n\r\n" : "\r\n0\r\n\r\n");
+  }
+  body_.clear();
+  finished_ = true;
+  sink_->send(std::move(bytes), std::move(tail), true, request_->keep_alive);
+}
+
+void RequestHandler::finish(std::string_view chunk) {
+  write(chunk);
+  finish();
+}
+
+void RequestHandler::redirect(std::string_view url, bool permanent) {
+  if (headers_sent_) throw Error(ErrorKind::internal, "redirect() after the headers were sent");
+  set_status(permanent ? 301 : 302);
+  set_header("Location", std::string(url));
+  finish();
+}
+
+void RequestHandler::clear() {
+  if (headers_sent_) return;
+  headers_.clear();
+  default_type_ = {};
+  body_.clear();
+  reason_.clear();
+  status_ = 200;
+}
+
+void RequestHandler::send_error(int status, ErrorInfo info) {
+  if (headers_sent_) {
+    sink_->abort();  // the status line is gone: all we can do is close
+    finished_ = true;
+    return;
+  }
+  clear();
+  set_status(status);
+  write_error_response(status, info);
+}
+
+}  // namespace gale::web
+
+namespace gale::web {
+
+void RequestHandler::handle_exception(std::exception_ptr error) {
+  ErrorInfo info;
+  info.exception = error;
+  std::vector<std::pair<std::string, std::string>> extra;
+  bool debug = settings().debug;
+  bool unexpected = false;
+  try {
+    std::rethrow_exception(error);
+  } catch (const HTTPError& e) {
+    info.status = e.status();
+    info.message = *e.what() != '\0' ? e.what() : std::string(reason_phrase(e.status()));
+    extra = e.headers();
+  } catch (const Error& e) {
+    info.status = status_for(e.kind());
+    bool hide = e.kind() == ErrorKind::internal && !debug;
+    info.message = hide ? std::string(reason_phrase(500)) : std::string(e.what());
+    if (e.kind() == ErrorKind::unavailable) extra.emplace_back("Retry-After", "1");
+    unexpected = e.kind() == ErrorKind::internal;
+  } catch (const std::exception& e) {
+    info.status = 500;
+    info.message = debug ? std::string(e.what()) : std::string(reason_phrase(500));
+    unexpected = true;
+  } catch (...) {
+    info.status = 500;
+    info.message = std::string(reason_phrase(500));
+    unexpected = true;
+  }
+  if (unexpected || finished_ || headers_sent_) {
+    log::error("gale.web", "uncaught exception in {} {} (request id {}): {}", request_->method,
+               request_->uri, request_->request_id, describe(error));
+  } else if (info.status >= 500) {
+    log::warning("gale.web", "{} {} (request id {}): {}", request_->method, request_->uri,
+                 request_->request_id, describe(error));
+  }
+  if (finished_) return;
+  if (headers_sent_) {
+    sink_->abort();  // the status line went out already: close, the client sees a cut response
+    finished_ = true;
+    return;
+  }
+  clear();
+  set_status(info.status);
+  for (auto& [name, value] : extra) add_header(std::move(name), std::move(value));
+  write_error_response(info.status, info);
+}
+
+void RequestHandler::write_error_response(int status, const ErrorInfo& info) {
+  try {
+    write_error(status, info);
+  } catch (...) {
+    log::error("gale.web", "write_error failed (request id {}): {}", request_->request_id,
+               describe(std::current_exception()));
+    if (finished_) return;
+    clear();
+    set_status(status);
+    app_->Application::write_error(*this, status, info);
+  }
+  if (!finished_) finish();
+}
+
+}  // namespace gale::web

@@ -1,0 +1,147 @@
+// RequestHandler: one object per request, as Tornado's tornado.web.RequestHandler.
+//
+//   struct NoteHandler : gale::web::RequestHandler {
+//     gale::Future<void> get(std::string_view id) override {
+//       auto note = co_await notes.find_one({{"_id", id}});
+//       if (!note) throw gale::web::HTTPError(404, "no such note");
+//       write_json(*note);
+//     }
+//   };
+//
+// Path arguments: each method receives the route's first argument ("" for a route without one);
+// every argument is also available by name, path_argument("id"), and in order, path_args(). One
+// signature per method keeps overriding simple (no hidden overloads) whatever the route's arity.
+// Typed templates ({id:int}) are checked by the router; path_int("id") returns the number.
+//
+// Life of a request: prepare() -> the method -> finish() (implicit when the method returns) ->
+// on_finish(). An exception anywhere goes to write_error (see application.hpp for the envelope).
+#pragma once
+
+#include <nlohmann/json.hpp>
+
+#include <cstdint>
+#include <exception>
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "gale/loop/future.hpp"
+#include "gale/web/headers.hpp"
+#include "gale/web/request.hpp"
+#include "gale/web/router.hpp"
+#include "gale/web/settings.hpp"
+
+namespace gale::web {
+
+class Application;
+namespace detail {
+class ResponseSink;
+}
+
+// What write_error receives: the status, the message meant for the client, and the exception.
+struct ErrorInfo {
+  int status = 500;
+  std::string message;
+  std::exception_ptr exception;  // null for errors the server detected itself
+};
+
+class RequestHandler {
+ public:
+  RequestHandler();
+  virtual ~RequestHandler();
+  RequestHandler(const RequestHandler&) = delete;
+  RequestHandler& operator=(const RequestHandler&) = delete;
+
+  // Runs before the method (authentication, an IP allow-list...). Finishing the response here
+  // (or throwing) skips the method.
+  virtual Future<void> prepare();
+  // The methods; a method not overridden answers 405 with an Allow header. head() runs get() and
+  // drops the body. The DELETE method is delete_() (delete is a C++ keyword).
+  virtual Future<void> get(std::string_view arg);
+  virtual Future<void> post(std::string_view arg);
+  virtual Future<void> put(std::string_view arg);
+  virtual Future<void> patch(std::string_view arg);
+  virtual Future<void> delete_(std::string_view arg);
+  virtual Future<void> head(std::string_view arg);
+  virtual Future<void> options(std::string_view arg);
+  // Called once the response is finished (also after errors), for cleanup and logging.
+  virtual void on_finish();
+  // Writes the error response; the default is the Application's write_error (the JSON envelope).
+  virtual void write_error(int status, const ErrorInfo& info);
+
+  // --- the request
+  const HTTPServerRequest& request() const noexcept { return *request_; }
+  HTTPServerRequest& request() noexcept { return *request_; }
+  const PathArgs& path_args() const noexcept { return path_args_; }
+  // The path argument `name`; throws gale::Error(internal) if the route has none of that name.
+  std::string_view path_argument(std::string_view name) const;
+  // The path argument `name` as an integer ({name:int}); HTTPError(400) if it is not one.
+  std::int64_t path_int(std::string_view name) const;
+  // A query (or form body) argument: the last value given; without a default, HTTPError(400)
+  // "missing argument" when absent.
+  std::string get_argument(std::string_view name) const;
+  std::string get_argument(std::string_view name, std::string_view fallback) const;
+  std::optional<std::string> get_optional_argument(std::string_view name) const;
+  std::vector<std::string> get_arguments(std::string_view name) const;
+  std::string_view header(std::string_view name, std::string_view fallback = {}) const noexcept;
+  const std::string& body() const noexcept { return request_->body; }
+  // The body as JSON, within max_body_size and max_json_depth; HTTPError(400) when malformed.
+  nlohmann::json json_body() const;
+
+  // --- the response
+  void set_status(int status, std::string_view reason = {});
+  int get_status() const noexcept { return status_; }
+  void set_header(std::string_view name, std::string value);
+  void add_header(std::string name, std::string value);
+  void clear_header(std::string_view name);
+  const HTTPHeaders& response_headers() const noexcept { return headers_; }
+  // Appends to the body (Content-Type, unless set: text/plain; charset=utf-8).
+  void write(std::string_view chunk);
+  // Appends a serialized JSON value (Content-Type, unless set: application/json).
+  void write_json(const nlohmann::json& value);
+  // Sends the headers and what was written so far (chunked encoding); resolves once written.
+  Future<void> flush();
+  // Ends the response. Called for you when the method returns.
+  void finish();
+  void finish(std::string_view chunk);
+  void redirect(std::string_view url, bool permanent = false);
+  // Discards what was written and answers with `status` through write_error.
+  void send_error(int status, ErrorInfo info);
+  // Discards headers set and body written (not once the headers were sent).
+  void clear();
+  bool finished() const noexcept { return finished_; }
+  bool headers_sent() const noexcept { return headers_sent_; }
+
+  const Application& application() const noexcept { return *app_; }
+  const Settings& settings() const noexcept;
+
+ private:
+  friend class Application;
+
+  void attach(const Application& app, std::unique_ptr<HTTPServerRequest> request, PathArgs args,
+              std::shared_ptr<detail::ResponseSink> sink);
+  Future<void> call_method();
+  void handle_exception(std::exception_ptr error);
+  void write_error_response(int status, const ErrorInfo& info);
+  std::string serialize_head(bool chunked, std::size_t content_length);
+  bool body_allowed() const noexcept;
+  void maybe_gzip();
+
+  const Application* app_ = nullptr;
+  std::unique_ptr<HTTPServerRequest> request_;
+  PathArgs path_args_;
+  std::shared_ptr<detail::ResponseSink> sink_;
+  HTTPHeaders headers_;
+  std::string body_;
+  std::string reason_;
+  std::string_view default_type_;  // Content-Type unless a header sets one (a literal)
+  int status_ = 200;
+  bool finished_ = false;
+  bool headers_sent_ = false;
+  bool chunked_ = false;
+  bool head_request_ = false;
+};
+
+}  // namespace gale::web

@@ -1,0 +1,43 @@
+// Settings of an Application and its HTTP server. Limits and timeouts carry Tornado's names.
+#pragma once
+
+#include <chrono>
+#include <cstddef>
+#include <string>
+
+namespace gale::web {
+
+struct Settings {
+  // Error responses carry the exception's text (and unknown exceptions their type and message);
+  // off in production, where a 500 says only "Internal Server Error".
+  bool debug = false;
+  // Trust X-Real-IP / X-Forwarded-For (remote_ip) and X-Forwarded-Proto (protocol): only behind a
+  // proxy that sets them.
+  bool xheaders = false;
+  // gzip responses of at least gzip_min_size bytes when the client accepts gzip.
+  bool gzip = false;
+  std::size_t gzip_min_size = 1024;
+  // One info line per request (warning for 4xx, error for 5xx) on the logger "gale.access".
+  bool access_log = true;
+  // Adds the route /metrics (Prometheus text format).
+  bool metrics = false;
+  std::string server_header = "gale";
+
+  // Limits. Over one: 431 (headers), 413 (body), 400 (malformed), then the connection closes.
+  std::size_t max_header_size = 64 * 1024;       // request line + header fields
+  std::size_t max_body_size = 10 * 1024 * 1024;  // decoded body, chunked or not
+  std::size_t max_json_depth = 64;               // json_body() nesting levels
+  std::size_t max_connections = 10000;           // further connections are closed at accept
+  // Timeouts: from a request's first byte to its last header; from the end of the headers to the
+  // end of the body; waiting for the next request on an open connection (and for a stalled
+  // response write to make progress). Going over one gives 408 when possible, then closes.
+  std::chrono::milliseconds header_timeout{std::chrono::seconds(30)};
+  std::chrono::milliseconds body_timeout{std::chrono::seconds(60)};
+  std::chrono::milliseconds idle_connection_timeout{std::chrono::seconds(120)};
+  // Graceful shutdown (SIGTERM/SIGINT): in-flight requests get this long to finish.
+  std::chrono::milliseconds drain_timeout{std::chrono::seconds(10)};
+  // Application::listen() installs the SIGTERM/SIGINT handlers of the graceful shutdown.
+  bool handle_signals = true;
+};
+
+}  // namespace gale::web

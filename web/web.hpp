@@ -1,0 +1,16 @@
+// Everything of the web layer in one include.
+#pragma once
+
+#include "gale/web/application.hpp"
+#include "gale/web/headers.hpp"
+#include "gale/web/http_client.hpp"
+#include "gale/web/http_error.hpp"
+#include "gale/web/http_server.hpp"
+#include "gale/web/json_body.hpp"
+#include "gale/web/metrics.hpp"
+#include "gale/web/options.hpp"
+#include "gale/web/request.hpp"
+#include "gale/web/request_handler.hpp"
+#include "gale/web/router.hpp"
+#include "gale/web/settings.hpp"
+#include "gale/web/status.hpp"
