@@ -1,5 +1,8 @@
 #include <catch2/catch.hpp>
 
+#include <thread>
+#include <vector>
+
 #include "gale/loop/loop.hpp"
 
 using namespace std::chrono_literals;
@@ -25,19 +28,29 @@ TEST_CASE("PeriodicCallback runs repeatedly until stopped", "[periodic]") {
 
 TEST_CASE("PeriodicCallback skips runs it fell behind on", "[periodic]") {
   IOLoop loop;
-  int runs = 0;
+  constexpr auto kPeriod = 10ms;
+  std::vector<gale::Clock::time_point> runs;
+  gale::Clock::time_point block_end;
   gale::PeriodicCallback pc(
       [&] {
-        ++runs;
-        if (runs == 1) std::this_thread::sleep_for(60ms);  // miss several periods at once
+        runs.push_back(gale::Clock::now());
+        if (runs.size() == 1) {
+          std::this_thread::sleep_for(200ms);  // misses about 20 periods at once
+          block_end = gale::Clock::now();
+        }
       },
-      10ms);
+      kPeriod);
   pc.start();
-  loop.run_sync([] { return gale::sleep(95ms); });
+  loop.run_sync([&]() -> gale::Future<void> {
+    while (runs.empty() || gale::Clock::now() - block_end < 60ms) co_await gale::sleep(1ms);
+  }, 10s);
   pc.stop();
-  // Catching up would give about 8 runs; skipping gives 1 + about 2.
-  CHECK(runs >= 2);
-  CHECK(runs <= 5);
+  auto elapsed = gale::Clock::now() - block_end;
+  auto after_block = static_cast<long>(runs.size()) - 1;
+  // Skipping runs at most once per period of real time after the block; catching up would add
+  // the ~20 missed runs back to back.
+  CHECK(after_block >= 1);
+  CHECK(after_block <= elapsed / kPeriod + 3);
 }
 
 TEST_CASE("a coroutine PeriodicCallback waits for each run to finish", "[periodic]") {
