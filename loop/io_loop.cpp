@@ -13,6 +13,7 @@
 #include "gale/loop/detail/step_tracking.hpp"
 #include "gale/loop/detail/timer_queue.hpp"
 #include "gale/loop/detail/watchdog.hpp"
+#include "gale/loop/fork_guard.hpp"
 #include "gale/loop/log.hpp"
 
 namespace gale {
@@ -43,12 +44,37 @@ struct IOLoop::Impl {
   Clock::duration blocking_threshold{};
   std::unique_ptr<detail::Watchdog> watchdog;
   std::unique_ptr<Executor> executor;
+  Executor::Options executor_options;
+  // The process the threads above were started in. After fork() they do not exist in the child
+  // (only the forking thread does), and their locks may be held forever: the child leaves those
+  // objects alone, on purpose leaked, and starts its own.
+  std::uint64_t threads_generation = fork_generation();
+  // The process the context's epoll instance belongs to: a forked child needs one of its own.
+  std::uint64_t context_generation = fork_generation();
+
+  void forget_threads_after_fork() noexcept {
+    if (threads_generation == fork_generation()) return;
+    (void)watchdog.release();
+    (void)executor.release();
+    threads_generation = fork_generation();
+  }
+
+  void stop_watchdog() noexcept {
+    forget_threads_after_fork();
+    watchdog.reset();
+  }
 
   void start_watchdog() {
-    watchdog.reset();
+    stop_watchdog();
     if (running && blocking_threshold > Clock::duration::zero()) {
       watchdog = std::make_unique<detail::Watchdog>(steps, pthread_self(), blocking_threshold);
     }
+  }
+
+  Executor& get_executor() {
+    forget_threads_after_fork();
+    if (!executor) executor = std::make_unique<Executor>(executor_options);
+    return *executor;
   }
 };
 
@@ -60,7 +86,7 @@ IOLoop::IOLoop() : impl_(std::make_unique<Impl>()) {
 IOLoop::~IOLoop() {
   IOLoop* previous = std::exchange(t_current, this);  // pending work is torn down against this loop
   closing_ = true;
-  impl_->watchdog.reset();
+  impl_->stop_watchdog();
   if (impl_->executor) impl_->executor->shutdown();
   impl_->timers.clear();
   impl_->ready.destroy_all();
@@ -94,6 +120,10 @@ void IOLoop::start() {
   if (impl_->running)
     throw Error(ErrorKind::internal, "IOLoop::start: the loop is already running");
   impl_->context.restart();
+  if (impl_->context_generation != fork_generation()) {
+    impl_->context.notify_fork(asio::execution_context::fork_child);  // a new epoll instance
+    impl_->context_generation = fork_generation();
+  }
   if (impl_->stop_requested.exchange(false)) return;
   IOLoop* previous = std::exchange(t_current, this);
   detail::StepCounter* previous_counter = std::exchange(detail::t_step_counter, &impl_->steps);
@@ -108,7 +138,7 @@ void IOLoop::start() {
                  describe(std::current_exception()));
     }
   }
-  impl_->watchdog.reset();
+  impl_->stop_watchdog();
   impl_->running = false;
   impl_->stop_requested.store(false);
   detail::t_step_counter = previous_counter;
@@ -146,12 +176,13 @@ std::size_t IOLoop::pending_timers() const noexcept {
 }
 
 Executor& IOLoop::executor() {
-  if (!impl_->executor) impl_->executor = std::make_unique<Executor>();
-  return *impl_->executor;
+  return impl_->get_executor();
 }
 
 void IOLoop::configure_executor(Executor::Options options) {
+  impl_->forget_threads_after_fork();
   if (impl_->executor) impl_->executor->shutdown();
+  impl_->executor_options = options;
   impl_->executor = std::make_unique<Executor>(options);
 }
 

@@ -104,6 +104,8 @@ class Pool<Connection>::Lease {
   Connection* get() const noexcept { return slot_.connection.get(); }
   explicit operator bool() const noexcept { return slot_.connection != nullptr; }
 
+  // When the connection was opened (to retire long-held connections at max_lifetime, say).
+  Clock::time_point created() const noexcept { return slot_.created; }
   // The connection will be closed instead of reused (after a protocol error, say).
   void discard() noexcept { discard_ = true; }
   // Gives the connection back now.

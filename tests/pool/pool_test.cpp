@@ -168,13 +168,19 @@ TEST_CASE("a released connection is reused", "[pool]") {
     co_return lease->id;
   });
   CHECK(first_id == second_id);
+  auto opened = loop.run_sync([&]() -> Future<Clock::time_point> {
+    auto lease = co_await pool.acquire();
+    co_return lease.created();
+  });
+  CHECK(opened <= Clock::now());
+  CHECK(opened > Clock::now() - 10s);
   auto s = pool.stats();
   CHECK(s.size == 1);
   CHECK(s.idle == 1);
   CHECK(s.in_use == 0);
   CHECK(s.connects == 1);
-  CHECK(s.acquires == 2);
-  CHECK(s.acquire_wait.count() == 2);
+  CHECK(s.acquires == 3);
+  CHECK(s.acquire_wait.count() == 3);
 }
 
 TEST_CASE("waiters are served in FIFO order within max_size", "[pool]") {
