@@ -14,7 +14,7 @@ using gale::mongo::json;
 
 // World documents are {_id: "<id>", id: <id>, randomNumber: <n>}: FerretDB (SQLite) answers a
 // find by _id from its primary key only when the _id is a string or an ObjectId, and scans the
-// collection for a number (see bench/README.md).
+// collection for a number (see bench/peers/seed.py, which also indexes the lookup).
 gale::Future<std::optional<json>> find_world(gale::mongo::Collection& world) {
   json filter;
   filter["_id"] = std::to_string(random_world_id());
