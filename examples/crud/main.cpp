@@ -5,6 +5,7 @@
 #include <cstdio>
 
 #include "crud/app.hpp"
+#include "crud/deferred_store.hpp"
 #include "gale/loop/loop.hpp"
 #include "gale/web/web.hpp"
 
@@ -22,21 +23,25 @@ int main(int argc, char** argv) {
 
   gale::web::Settings settings = options.settings();
   settings.metrics = true;  // /metrics: requests, latencies, loop lag and the database pool
+  // The routes exist before the server starts; until the database is ready they answer 503.
+  crud::DeferredStore store;
   gale::web::Application app({}, settings);
+  crud::add_routes(app, store);
   gale::web::HTTPServer server(app);
   server.bind(options.port, options.address);
   server.start(options.workers);  // forks when workers != 1; what follows runs in each worker
+  server.install_signal_handlers();
 
   try {
     crud::Backend backend(config);  // the process's one database client
     app.metrics().add_pool([&backend] { return backend.pool_stats(); });
     gale::IOLoop::current().run_sync([&backend] { return backend.store().setup(); },
                                      std::chrono::seconds(60));
-    crud::add_routes(app, backend.store());
-    server.install_signal_handlers();
+    store.set(&backend.store());
     std::fprintf(stderr, "notes API on http://%s:%u/notes (%s)\n", options.address.c_str(),
                  server.port(), backend.describe().c_str());
     gale::IOLoop::current().start();  // SIGTERM/SIGINT: graceful shutdown, then exit 0
+    store.set(nullptr);
   } catch (const std::exception& e) {
     std::fprintf(stderr, "notes: %s\n", e.what());
     return 1;

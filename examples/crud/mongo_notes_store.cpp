@@ -86,16 +86,21 @@ MongoNotesStore::MongoNotesStore(gale::mongo::Collection notes, gale::mongo::Col
     : notes_(std::move(notes)), claims_(std::move(claims)) {}
 
 gale::Future<void> MongoNotesStore::setup() {
-  std::vector<gale::mongo::IndexModel> indexes;
   gale::mongo::IndexOptions unique;
   unique.unique = true;
   unique.name = "slug_unique";
+  std::vector<gale::mongo::IndexModel> indexes;
   indexes.push_back({json{{"slug", 1}}, unique});
   indexes.push_back({index("created_at"), {}});
   indexes.push_back({index("updated_at"), {}});
   indexes.push_back({index("title"), {}});
   indexes.push_back({json{{"tags", 1}}, {}});
-  co_await notes_.create_indexes(std::move(indexes));  // idempotent on the server
+  // One createIndexes per index: FerretDB 1.24 drops the connection (a panic on its side) when
+  // one command names several indexes that already exist, i.e. on every restart. Creating an
+  // index that exists is a no-op on the server.
+  for (auto& model : indexes) {
+    co_await notes_.create_index(std::move(model.keys), std::move(model.options));
+  }
 }
 
 gale::Future<void> MongoNotesStore::insert(Note note) {
