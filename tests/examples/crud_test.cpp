@@ -144,7 +144,7 @@ TEST_CASE("An id that names no note is 404 for every method", "[crud]") {
   CHECK(api.count() == 1);
 }
 
-TEST_CASE("PUT replaces the note, PATCH changes only the fields given; versions and ETags move",
+TEST_CASE("PUT replaces the note, PATCH changes only the fields given, versions and ETags move",
           "[crud]") {
   Api api;
   auto note = api.create("doc", {{"body", "text"}, {"tags", {"x"}}, {"done", true}});

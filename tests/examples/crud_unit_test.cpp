@@ -68,7 +68,7 @@ TEST_CASE("If-Match lists become the versions a write accepts", "[crud]") {
   CHECK_FALSE(none_match("", n));
 }
 
-TEST_CASE("List arguments parse to typed values; a cursor round-trips and is checked", "[crud]") {
+TEST_CASE("List arguments parse to typed values, a cursor round-trips and is checked", "[crud]") {
   ListArguments args;
   auto q = parse_list_query(args);
   CHECK(q.limit == 20);
