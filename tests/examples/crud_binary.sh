@@ -44,7 +44,7 @@ done
 
 json() { python3 -c "import json,sys; d=json.load(sys.stdin); print($1)"; }
 created=$(curl -s -X POST "$base/notes" -H 'Content-Type: application/json' \
-  -d '{"slug": "from-curl", "title": "From curl", "tags": ["cli"]}')
+  -d '{"slug": "from-curl-'$$'", "title": "From curl", "tags": ["cli"]}')
 id=$(echo "$created" | json 'd["id"]') || fail "create: $created"
 [ "$(curl -s "$base/notes/$id" | json 'd["title"]')" = "From curl" ] || fail "read back"
 code=$(curl -s -o /dev/null -w '%{http_code}' -X PATCH "$base/notes/$id" \
@@ -55,7 +55,7 @@ code=$(curl -s -o /dev/null -w '%{http_code}' -X PATCH "$base/notes/$id" \
 [ "$code" = 412 ] || fail "stale patch: $code"
 [ "$(curl -s "$base/notes?tag=cli&done=true" | json 'len(d["items"])')" = 1 ] || fail "list"
 code=$(curl -s -o /dev/null -w '%{http_code}' -X POST "$base/notes" -H 'Content-Type: application/json' \
-  -d '{"slug": "from-curl", "title": "again"}')
+  -d '{"slug": "from-curl-'$$'", "title": "again"}')
 [ "$code" = 409 ] || fail "duplicate slug: $code"
 curl -s "$base/metrics" | grep -q '^gale_pool_' || fail "/metrics has no pool gauges"
 code=$(curl -s -o /dev/null -w '%{http_code}' -X DELETE "$base/notes/$id")
