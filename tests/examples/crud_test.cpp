@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <set>
 
+#include "crud/deferred_store.hpp"
 #include "crud_fixture.hpp"
 
 using crud_test::Api;
@@ -472,4 +473,32 @@ TEST_CASE("Operator and SQL injection attempts are plain strings", "[crud]") {
   // Everything is still there.
   CHECK(api.count() == 2);
   CHECK(api.call("GET", "/notes").json()["items"].size() == 2);
+}
+
+TEST_CASE("Requests during start-up wait for the database, and get 503 past the wait", "[crud]") {
+  crud_test::Backend backend;
+  gale::IOLoop::current().run_sync([&] { return backend.store().setup(); },
+                                   std::chrono::seconds(30));
+  crud::DeferredStore deferred(std::chrono::seconds(10));
+  gale::web::Application app({}, crud_test::quiet());
+  crud::add_routes(app, deferred);
+  gale::web::testing::TestServer server(app);
+  // The store arrives 200 ms after the request: the request waits, then is served.
+  auto started = std::chrono::steady_clock::now();
+  auto timer = gale::IOLoop::current().call_later(std::chrono::milliseconds(200),
+                                                  [&] { deferred.set(&backend.store()); });
+  auto r = server.fetch_sync("/notes", Api::request("GET"));
+  CHECK(r.code == 200);
+  CHECK(std::chrono::steady_clock::now() - started >= std::chrono::milliseconds(200));
+
+  crud::DeferredStore never(std::chrono::milliseconds(100));
+  gale::web::Application app2({}, crud_test::quiet());
+  crud::add_routes(app2, never);
+  gale::web::testing::TestServer server2(app2);
+  auto refused = server2.fetch_sync("/notes", Api::request("GET"));
+  CHECK(refused.code == 503);
+  CHECK(refused.headers.get("Retry-After", "") == "1");
+  CHECK(contains(error_message(refused), "starting"));
+  // Validation still answers at once: it needs no database.
+  CHECK(server2.fetch_sync("/notes?limit=0", Api::request("GET")).code == 400);
 }
