@@ -1,11 +1,14 @@
 """Seeds the TechEmpower tables: world (10,000 rows) and fortune (12 rows), in PostgreSQL and in
-MongoDB (collections world and fortune, _id = id). Idempotent: reseeds only what is missing.
+MongoDB (collections world, _id = str(id), and fortune, _id = id). Idempotent: reseeds only what is
+missing.
 
 Run: python seed.py --pg postgresql://... --mongo mongodb://... --mongo-db gale_bench
 """
 import argparse
 import asyncio
+import os
 import random
+import sqlite3
 
 import asyncpg
 import pymongo
@@ -46,14 +49,34 @@ async def seed_pg(dsn):
 
 def seed_mongo(uri, db_name):
     db = pymongo.MongoClient(uri)[db_name]
-    if db.world.count_documents({}) != 10000:
+    # World _ids are strings ("1".."10000") with the number in `id`: FerretDB 1.24's SQLite handler
+    # looks a find up by _id in its primary key only for a string or ObjectId _id, and scans the
+    # whole collection for a number (13 finds/s instead of hundreds). Every app reads `id`.
+    if db.world.count_documents({"_id": {"$type": "string"}}) != 10000:
         db.world.drop()
-        db.world.insert_many(
-            [{"_id": i, "id": i, "randomNumber": random.randint(1, 10000)} for i in range(1, 10001)])
+        db.world.insert_many([{"_id": str(i), "id": i, "randomNumber": random.randint(1, 10000)}
+                              for i in range(1, 10001)])
     if db.fortune.count_documents({}) != len(FORTUNES):
         db.fortune.drop()
         db.fortune.insert_many([{"_id": i + 1, "id": i + 1, "message": m}
                                 for i, m in enumerate(FORTUNES)])
+
+
+def index_ferretdb_ids(sqlite_dir, db_name):
+    """FerretDB 1.24 (SQLite) answers a find by string _id with
+    `WHERE _ferretdb_sjson->'$._id' = ?`, but indexes _id as `_ferretdb_sjson->"_id"`: SQLite
+    cannot use that index for the query and scans the table (about 90 finds/s over 10,000
+    documents here). An index on the very expression the query uses turns the scan into a search
+    (about 1,300 finds/s, serially). It is added to FerretDB's own SQLite file, beside FerretDB's
+    indexes; FerretDB ignores it and SQLite keeps it up to date. Every app benefits alike."""
+    path = os.path.join(sqlite_dir, f"{db_name}.sqlite")
+    db = sqlite3.connect(path, timeout=30)
+    for (table,) in db.execute(
+            "SELECT table_name FROM _ferretdb_collections WHERE name IN ('world', 'fortune')"):
+        db.execute(f'CREATE INDEX IF NOT EXISTS "{table}_id_path" ON "{table}" '
+                   "(_ferretdb_sjson->'$._id')")
+    db.commit()
+    db.close()
 
 
 def main():
@@ -61,11 +84,15 @@ def main():
     parser.add_argument("--pg")
     parser.add_argument("--mongo")
     parser.add_argument("--mongo-db", default="gale_bench")
+    parser.add_argument("--ferretdb-sqlite-dir",
+                        help="FerretDB's --sqlite-url directory: index _id lookups (see above)")
     args = parser.parse_args()
     if args.pg:
         asyncio.run(seed_pg(args.pg))
     if args.mongo:
         seed_mongo(args.mongo, args.mongo_db)
+        if args.ferretdb_sqlite_dir:
+            index_ferretdb_ids(args.ferretdb_sqlite_dir, args.mongo_db)
 
 
 if __name__ == "__main__":

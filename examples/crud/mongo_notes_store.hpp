@@ -1,0 +1,38 @@
+// NotesStore on MongoDB: a collection of notes (_id = the note's id string), a unique index on
+// slug, and an index per sort order. Filters are built from typed values only: a client's string
+// is always a string in BSON, never an operator. Writes go through version claims, so that two
+// writers holding one ETag cannot both win, on MongoDB and on FerretDB alike.
+#pragma once
+
+#include <string>
+
+#include "crud/notes_store.hpp"
+#include "crud/version_claims.hpp"
+#include "gale/mongo/collection.hpp"
+
+namespace crud {
+
+class MongoNotesStore final : public NotesStore {
+ public:
+  // `claims` holds the version claims of the writes (see version_claims.hpp).
+  MongoNotesStore(gale::mongo::Collection notes, gale::mongo::Collection claims);
+
+  gale::Future<void> setup() override;
+  gale::Future<void> insert(Note note) override;
+  gale::Future<std::optional<Note>> find(std::string id) override;
+  gale::Future<std::vector<Note>> list(ListQuery query) override;
+  gale::Future<WriteResult> update(std::string id, NoteFields fields, std::string updated_at,
+                                   Versions accept) override;
+  gale::Future<WriteResult> remove(std::string id, Versions accept) override;
+
+ private:
+  gale::Future<WriteResult> missing_or_stale(std::string id);
+  gale::Future<std::optional<gale::mongo::json>> write_version(std::string id, NoteFields fields,
+                                                               std::string updated_at,
+                                                               std::int64_t version);
+
+  gale::mongo::Collection notes_;
+  VersionClaims claims_;
+};
+
+}  // namespace crud
