@@ -47,8 +47,11 @@ struct Items : RequestHandler {
     co_return;
   }
   gale::Future<void> get(std::string_view) override {
+    // get_arguments() gives text (400 for invalid UTF-8); query_arguments() would give raw bytes.
     nlohmann::json out = nlohmann::json::object();
-    for (const auto& [name, value] : request().query_arguments()) out[name] = value;
+    for (const auto& [name, value] : request().query_arguments()) {
+      out["args"].push_back(get_arguments(name));
+    }
     write_json(out);
     co_return;
   }
@@ -76,7 +79,8 @@ struct Item : RequestHandler {
 struct Later : RequestHandler {
   gale::Future<void> get(std::string_view name) override {
     co_await gale::sleep(0ms);
-    nlohmann::json out = {{"name", std::string(name)}, {"ua", std::string(header("User-Agent"))}};
+    // Header values are bytes (HTTP allows obs-text): only their size goes into JSON.
+    nlohmann::json out = {{"name", std::string(name)}, {"ua", header("User-Agent").size()}};
     write_json(out);
   }
 };

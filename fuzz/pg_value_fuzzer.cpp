@@ -76,6 +76,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   int columns = in.ConsumeIntegralInRange(1, 4);
   int rows = in.ConsumeIntegralInRange(0, 3);
   std::vector<std::string> names;
+  names.reserve(static_cast<std::size_t>(columns));  // attrs point into these strings
   std::vector<PGresAttDesc> attrs(static_cast<std::size_t>(columns));
   for (int c = 0; c < columns; ++c) {
     names.push_back(in.ConsumeRandomLengthString(16));
