@@ -144,7 +144,9 @@ void Application::write_error(RequestHandler& handler, int status, const ErrorIn
                                        {"message", info.message},
                                        {"request_id", handler.request().request_id}}}};
   handler.set_header("Content-Type", "application/json");
-  handler.write(envelope.dump());
+  // Messages may quote what a client sent: bytes that are not UTF-8 become U+FFFD rather than
+  // making the error response itself fail.
+  handler.write(envelope.dump(-1, ' ', false, nlohmann::ordered_json::error_handler_t::replace));
 }
 
 HTTPServer& Application::listen(std::uint16_t port, const std::string& address) {
