@@ -9,6 +9,7 @@
 #include "gale/loop/fork_guard.hpp"
 #include "gale/loop/log.hpp"
 #include "gale/web/detail/response_sink.hpp"
+#include "gale/web/detail/utf8.hpp"
 #include "gale/web/http_error.hpp"
 #include "gale/web/http_server.hpp"
 #include "gale/web/metrics.hpp"
@@ -166,6 +167,13 @@ void Application::handle(std::unique_ptr<HTTPServerRequest> request,
   if (id < 0) {
     handle_error(std::move(request), std::move(sink), 404, "Not Found");
     return;
+  }
+  for (const auto& value : args.values) {
+    if (!detail::valid_utf8(value)) {
+      handle_error(std::move(request), std::move(sink), 400,
+                   "the path is not valid UTF-8 once percent-decoded");
+      return;
+    }
   }
   const HandlerSpec& target = targets_[static_cast<std::size_t>(id)];
   std::unique_ptr<RequestHandler> h = target.make();

@@ -340,3 +340,23 @@ TEST_CASE("An error message that is not UTF-8 still gives the JSON envelope", "[
   // The server goes on serving.
   CHECK(server.fetch_sync("/items/1").code == 200);
 }
+
+// Found by fuzz/http_request_fuzzer.cpp: percent-decoded arguments that are not UTF-8 reached
+// handlers, whose write_json() then failed with a 500. They are the client's error: 400.
+TEST_CASE("Path and query arguments that are not UTF-8 once decoded give 400", "[web]") {
+  Application app(gale::testing::test_routes(), gale::testing::quiet_settings());
+  TestServer server(app);
+  auto path = server.fetch_sync("/echo/caf%E9");  // Latin-1, not UTF-8
+  CHECK(path.code == 400);
+  CHECK(error_of(path)["message"] == "the path is not valid UTF-8 once percent-decoded");
+  CHECK(server.fetch_sync("/echo/%ED%A0%80").code == 400);  // a surrogate
+  CHECK(server.fetch_sync("/echo/%C0%AF").code == 400);     // an overlong '/'
+  auto query = server.fetch_sync("/echo/x?q=%FF%FE");
+  CHECK(query.code == 400);
+  CHECK(error_of(query)["message"] == "argument 'q' is not valid UTF-8");
+  // Valid UTF-8 up to four bytes goes through.
+  auto ok = server.fetch_sync("/echo/%F0%9F%98%80?q=%E2%82%AC");
+  REQUIRE(ok.code == 200);
+  CHECK(ok.json()["name"] == "\xF0\x9F\x98\x80");
+  CHECK(ok.json()["q"] == "\xE2\x82\xAC");
+}
