@@ -311,7 +311,10 @@ nlohmann::json WriteConcern::to_json() const {
   return out;
 }
 
-std::string redact_uri(std::string_view uri) {
+namespace {
+
+// "user:password@" -> "user:***@".
+std::string redact_userinfo(std::string_view uri) {
   auto scheme = uri.find("://");
   if (scheme == std::string_view::npos) return std::string(uri);
   auto start = scheme + 3;
@@ -325,6 +328,30 @@ std::string redact_uri(std::string_view uri) {
   out += "***";
   out += uri.substr(start + at);
   return out;
+}
+
+// The value of every option that holds a secret (tlsCertificateKeyFilePassword) -> "***".
+std::string redact_secret_options(std::string uri) {
+  auto query = uri.find('?');
+  if (query == std::string::npos) return uri;
+  for (std::size_t pos = query + 1; pos < uri.size();) {
+    auto end = uri.find_first_of("&;", pos);
+    if (end == std::string::npos) end = uri.size();
+    auto eq = uri.find('=', pos);
+    if (eq != std::string::npos && eq < end &&
+        lower(uri.substr(pos, eq - pos)) == "tlscertificatekeyfilepassword") {
+      uri.replace(eq + 1, end - eq - 1, "***");
+      end = eq + 4;
+    }
+    pos = end + 1;
+  }
+  return uri;
+}
+
+}  // namespace
+
+std::string redact_uri(std::string_view uri) {
+  return redact_secret_options(redact_userinfo(uri));
 }
 
 namespace {
