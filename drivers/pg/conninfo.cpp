@@ -4,6 +4,7 @@
 
 #include <asio/ip/address.hpp>
 #include <asio/ip/tcp.hpp>
+#include <cctype>
 #include <charconv>
 #include <cstdlib>
 #include <memory>
@@ -225,6 +226,45 @@ std::string ConnectConfig::scrub(std::string text) const {
   return text;
 }
 
+namespace {
+
+// libpq's message about a string it cannot parse quotes part of it (a token, or the whole URI),
+// and what it quotes may hold the password: "postgres://u:pw@h" with a typo in the scheme is read
+// as key=value text, "password=two words" splits the password into tokens. When the string holds
+// a password (a user:password@ part, whatever the scheme, or a password keyword), the message
+// shows none of what libpq quoted.
+bool holds_password(const std::string& conninfo) {
+  auto scheme = conninfo.find("://");
+  if (scheme != std::string::npos) {
+    auto at = conninfo.find('@', scheme);
+    auto colon = conninfo.find(':', scheme + 3);
+    if (at != std::string::npos && colon != std::string::npos && colon < at) return true;
+  }
+  std::string lower = conninfo;
+  for (auto& c : lower) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  return lower.find("password") != std::string::npos;
+}
+
+std::string scrub_parse_error(const std::string& conninfo, std::string message) {
+  if (!holds_password(conninfo)) return message;
+  std::string out;
+  std::size_t pos = 0;
+  for (;;) {
+    auto open = message.find('"', pos);
+    auto close = open == std::string::npos ? open : message.find('"', open + 1);
+    if (close == std::string::npos) break;
+    out.append(message, pos, open - pos + 1);
+    // A one-character quote is libpq naming a separator ("=", "]"), not quoting the string.
+    out.append(close - open - 1 == 1 ? message.substr(open + 1, 1) : std::string("***"));
+    out += '"';
+    pos = close + 1;
+  }
+  out.append(message, pos);
+  return out;
+}
+
+}  // namespace
+
 ConnectConfig parse_conninfo(const std::string& conninfo, ClientOptions& options) {
   std::string cleaned =
       is_uri(conninfo) ? strip_uri(conninfo, options) : strip_keywords(conninfo, options);
@@ -235,14 +275,7 @@ ConnectConfig parse_conninfo(const std::string& conninfo, ClientOptions& options
     std::string message = error != nullptr ? error : "out of memory";
     PQfreemem(error);
     while (!message.empty() && message.back() == '\n') message.pop_back();
-    // libpq may quote part of the string; never let a password through.
-    auto at = conninfo.find('@');
-    auto colon =
-        is_uri(conninfo) && at != std::string::npos ? conninfo.rfind(':', at) : std::string::npos;
-    if (colon != std::string::npos && colon > conninfo.find("://") + 2) {
-      config.password = conninfo.substr(colon + 1, at - colon - 1);
-    }
-    bad(config.scrub(message));
+    bad(scrub_parse_error(conninfo, std::move(message)));
   }
   for (auto* o = parsed; o->keyword != nullptr; ++o) {
     if (o->val != nullptr && *o->val != '\0') config.params.emplace_back(o->keyword, o->val);

@@ -61,6 +61,33 @@ TEST_CASE("a malformed string is invalid_argument and hides the password", "[pg]
   CHECK_THROWS_AS(parse_conninfo("host=h port", o), gale::Error);
 }
 
+// Found by fuzz/pg_conninfo_fuzzer.cpp: libpq quotes the token it cannot parse, and a URI with a
+// misspelt scheme is parsed as key=value text, so its whole text (password included) came back in
+// the error.
+TEST_CASE("parse errors hide the password whatever libpq quotes", "[pg]") {
+  ClientOptions o;
+  auto message_of = [&](const std::string& conninfo) {
+    try {
+      parse_conninfo(conninfo, o);
+    } catch (const gale::Error& e) {
+      CHECK(e.kind() == ErrorKind::invalid_argument);
+      return std::string(e.what());
+    }
+    FAIL("parsed: " << conninfo);
+    return std::string();
+  };
+  for (const char* conninfo :
+       {"postgress://u:Hunter2Pw@host/db", "jdbc:postgresql://u:Hunter2Pw@h/d",
+        "host=h password=two Hunter2Pw", "password='Hunter2Pw", "postgresql://u:Hunter2Pw@[::1/db",
+        "postgresql://u:Hunter2Pw@h/d?x"}) {
+    auto message = message_of(conninfo);
+    CHECK_THAT(message, !Catch::Contains("Hunter2Pw"));
+    CHECK_THAT(message, Catch::StartsWith("PostgreSQL connection string: "));
+  }
+  // Without a password, libpq's quote stays: it says what is wrong.
+  CHECK_THAT(message_of("host=h nosuchoption=1"), Catch::Contains("\"nosuchoption\""));
+}
+
 TEST_CASE("a host name is resolved before libpq connects and TLS negotiation falls back", "[pg]") {
   IOLoop loop;
   std::string uri = pg_uri();
