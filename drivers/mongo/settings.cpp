@@ -330,20 +330,18 @@ std::string redact_userinfo(std::string_view uri) {
   return out;
 }
 
-// The value of every option that holds a secret (tlsCertificateKeyFilePassword) -> "***".
+// The value of every option that holds a secret (tlsCertificateKeyFilePassword) -> "***", wherever
+// it is (a malformed URI may have it before any '?').
 std::string redact_secret_options(std::string uri) {
-  auto query = uri.find('?');
-  if (query == std::string::npos) return uri;
-  for (std::size_t pos = query + 1; pos < uri.size();) {
-    auto end = uri.find_first_of("&;", pos);
-    if (end == std::string::npos) end = uri.size();
-    auto eq = uri.find('=', pos);
-    if (eq != std::string::npos && eq < end &&
-        lower(uri.substr(pos, eq - pos)) == "tlscertificatekeyfilepassword") {
-      uri.replace(eq + 1, end - eq - 1, "***");
-      end = eq + 4;
-    }
-    pos = end + 1;
+  static constexpr std::string_view kKey = "tlscertificatekeyfilepassword=";
+  std::string lowered = lower(uri);
+  for (auto pos = lowered.find(kKey); pos != std::string::npos; pos = lowered.find(kKey, pos)) {
+    auto start = pos + kKey.size();
+    auto end = lowered.find_first_of("&;", start);
+    if (end == std::string::npos) end = lowered.size();
+    uri.replace(start, end - start, "***");
+    lowered.replace(start, end - start, "***");
+    pos = start + 3;
   }
   return uri;
 }

@@ -71,6 +71,9 @@ TEST_CASE("the redacted URI hides tlsCertificateKeyFilePassword too") {
         "tlsCertificateKeyFilePassword=***&unknownOption=1");
   CHECK(redact_uri("mongodb://h/?TLSCERTIFICATEKEYFILEPASSWORD=keypassword1") ==
         "mongodb://h/?TLSCERTIFICATEKEYFILEPASSWORD=***");
+  // Malformed, with no '?' before the option: hidden all the same.
+  CHECK(redact_uri("mongodb://h&tlsCertificateKeyFilePassword=keypassword1&x=1") ==
+        "mongodb://h&tlsCertificateKeyFilePassword=***&x=1");
   std::vector<std::string> warnings;
   auto s = parse_uri(uri, &warnings);
   CHECK(s.tls_certificate_key_password == "keypassword1");
