@@ -34,8 +34,9 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   } catch (const gale::web::HTTPError& e) {
     if (e.status() != 400 && e.status() != 413) std::abort();
     if (e.status() == 413 && size <= limits.max_size) std::abort();
-    nlohmann::json envelope = {{"message", e.what()}};
-    (void)envelope.dump();  // the error envelope must be writable
+    // The message goes into the error envelope as Application::write_error writes it.
+    nlohmann::ordered_json envelope = {{"message", e.what()}};
+    (void)envelope.dump(-1, ' ', false, nlohmann::ordered_json::error_handler_t::replace);
   }
   return 0;
 }

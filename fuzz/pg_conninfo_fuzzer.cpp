@@ -15,7 +15,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   std::string input(reinterpret_cast<const char*>(data), size);
   if (input.find('\0') != std::string::npos) return 0;  // a C string: cannot hold a NUL
   gale::fuzz::Secrets secrets(input);
-  secrets.add_userinfo();
+  secrets.add_userinfo(gale::fuzz::Secrets::At::first);
   secrets.add_option("password=", " &'\\");
   secrets.add_option("password='", "'\\");
   secrets.add_option("sslpassword=", " &'\\");

@@ -53,21 +53,20 @@ class Secrets {
     }
   }
 
-  // "scheme://user:PASSWORD@host": the userinfo up to the first and up to the last '@' of the
-  // authority (libpq and libmongoc differ on which one ends it).
-  void add_userinfo() {
+  // "scheme://user:PASSWORD@host": the userinfo ends at the authority's first '@' for libpq, at
+  // its last for libmongoc.
+  enum class At { first, last };
+  void add_userinfo(At which) {
     auto scheme = input_.find("://");
     if (scheme == std::string_view::npos) return;
     auto start = scheme + 3;
     auto end = input_.find_first_of("/?", start);
     auto authority =
         input_.substr(start, end == std::string_view::npos ? input_.npos : end - start);
+    auto at = which == At::first ? authority.find('@') : authority.rfind('@');
     auto colon = authority.find(':');
-    if (colon == std::string_view::npos) return;
-    for (auto at : {authority.find('@'), authority.rfind('@')}) {
-      if (at != std::string_view::npos && at > colon)
-        add(authority.substr(colon + 1, at - colon - 1));
-    }
+    if (at == std::string_view::npos || colon == std::string_view::npos || colon > at) return;
+    add(authority.substr(colon + 1, at - colon - 1));
   }
 
   // The value after "key=" up to the next separator (any of `stops`), for every occurrence.
