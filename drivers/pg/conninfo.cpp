@@ -299,6 +299,9 @@ ConnectConfig parse_conninfo(const std::string& conninfo, ClientOptions& options
   }
   // ISO dates in results, whatever the server's default; the user's own options come after.
   set(config.params, "options", "-c DateStyle=ISO " + value("options"));
+  // Text comes back as UTF-8 whatever the database's encoding (the server converts), as JSON
+  // needs; a client_encoding given in the string is the user's choice.
+  if (!config.get("client_encoding")) set(config.params, "client_encoding", "UTF8");
   if (!config.get("application_name") && !config.get("fallback_application_name")) {
     set(config.params, "fallback_application_name", "gale");
   }
