@@ -1,6 +1,7 @@
 #include "gale/pg/conninfo.hpp"
 
 #include <libpq-fe.h>
+#include <openssl/x509.h>
 
 #include <asio/ip/address.hpp>
 #include <asio/ip/tcp.hpp>
@@ -63,6 +64,8 @@ bool apply(const std::string& key, const std::string& value, ClientOptions& o) {
     o.pipeline = to_bool(key, value);
   } else if (key == "pipeline_depth") {
     o.pipeline_depth = to_size(key, value);
+  } else if (key == "tls_verify") {
+    o.tls_verify = to_bool(key, value);
   } else {
     return false;
   }
@@ -265,6 +268,27 @@ std::string scrub_parse_error(const std::string& conninfo, std::string message) 
 
 }  // namespace
 
+namespace {
+
+// TLS verified whenever it is used (ClientOptions::tls_verify): require becomes verify-full, and
+// the chain is checked against the system's CAs unless the string names its own root certificates.
+void verify_tls(Params& params) {
+  const std::string* mode = nullptr;
+  for (const auto& [k, v] : params) {
+    if (k == "sslmode") mode = &v;
+  }
+  std::string sslmode = mode != nullptr ? *mode : env_or("PGSSLMODE", "prefer");
+  if (sslmode == "disable") return;
+  if (sslmode == "require") set(params, "sslmode", "verify-full");
+  bool has_root = false;
+  for (const auto& [k, v] : params) has_root = has_root || k == "sslrootcert";
+  if (!has_root && env_or("PGSSLROOTCERT", "").empty()) {
+    set(params, "sslrootcert", X509_get_default_cert_file());
+  }
+}
+
+}  // namespace
+
 ConnectConfig parse_conninfo(const std::string& conninfo, ClientOptions& options) {
   std::string cleaned =
       is_uri(conninfo) ? strip_uri(conninfo, options) : strip_keywords(conninfo, options);
@@ -299,6 +323,7 @@ ConnectConfig parse_conninfo(const std::string& conninfo, ClientOptions& options
   }
   // ISO dates in results, whatever the server's default; the user's own options come after.
   set(config.params, "options", "-c DateStyle=ISO " + value("options"));
+  if (options.tls_verify) verify_tls(config.params);
   // Text comes back as UTF-8 whatever the database's encoding (the server converts), as JSON
   // needs; a client_encoding given in the string is the user's choice.
   if (!config.get("client_encoding")) set(config.params, "client_encoding", "UTF8");

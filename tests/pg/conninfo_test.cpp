@@ -1,6 +1,8 @@
 // Connection strings: URIs, key=value strings, gale's settings in them, host resolution.
 #include <catch2/catch.hpp>
 
+#include <openssl/x509.h>
+
 #include "gale/pg/conninfo.hpp"
 #include "support.hpp"
 #include "support/log_capture.hpp"
@@ -34,6 +36,34 @@ TEST_CASE("gale's settings are taken out of a URI before libpq sees it", "[pg]")
   CHECK(*c.get("port") == "6543");
   CHECK(c.address == "u@db.example:6543/app");
   CHECK(c.password == "pw");
+}
+
+TEST_CASE("TLS that is used is verified: require means verify-full, system CAs by default",
+          "[pg]") {
+  auto params_of = [](const std::string& conninfo) {
+    ClientOptions o;
+    auto c = parse_conninfo(conninfo, o);
+    auto get = [&](const char* key) {
+      const std::string* v = c.get(key);
+      return v != nullptr ? *v : std::string("(unset)");
+    };
+    return std::pair(get("sslmode"), get("sslrootcert"));
+  };
+  const std::string system_cas = X509_get_default_cert_file();
+  CHECK(params_of("postgresql://h/db?sslmode=require") ==
+        std::pair(std::string("verify-full"), system_cas));
+  CHECK(params_of("postgresql://h/db") == std::pair(std::string("(unset)"), system_cas));  // prefer
+  CHECK(params_of("postgresql://h/db?sslmode=verify-ca&sslrootcert=/ca.pem") ==
+        std::pair(std::string("verify-ca"), std::string("/ca.pem")));
+  CHECK(params_of("host=h sslmode=require sslrootcert=/ca.pem") ==
+        std::pair(std::string("verify-full"), std::string("/ca.pem")));
+  CHECK(params_of("postgresql://h/db?sslmode=disable") ==
+        std::pair(std::string("disable"), std::string("(unset)")));
+  // libpq's own meaning, by name only.
+  CHECK(params_of("postgresql://h/db?sslmode=require&tls_verify=off") ==
+        std::pair(std::string("require"), std::string("(unset)")));
+  CHECK(params_of("host=h sslmode=require tls_verify=off") ==
+        std::pair(std::string("require"), std::string("(unset)")));
 }
 
 TEST_CASE("key=value strings work with quoting and gale's settings", "[pg]") {
