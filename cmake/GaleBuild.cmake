@@ -6,6 +6,21 @@ target_compile_options(gale_warnings INTERFACE
   -Wall -Wextra -Wpedantic -Werror -Wshadow -Wnon-virtual-dtor -Woverloaded-virtual
   -Wcast-align -Wimplicit-fallthrough -Wmissing-declarations)
 
+# GALE_FUZZ: libFuzzer's coverage instrumentation with ASan and UBSan on every target; the harnesses
+# add -fsanitize=fuzzer at link time (fuzz/CMakeLists.txt).
+if(GALE_FUZZ)
+  if(NOT CMAKE_CXX_COMPILER_ID STREQUAL "Clang")
+    message(FATAL_ERROR "GALE_FUZZ needs clang: configure with -DCMAKE_CXX_COMPILER=clang++")
+  endif()
+  if(GALE_SANITIZE)
+    message(FATAL_ERROR "GALE_FUZZ brings its own sanitizers: leave GALE_SANITIZE off")
+  endif()
+  # UBSan's `function` check cannot be emitted for coroutines by clang 14 ("Cannot represent a
+  # difference across sections", llvm-project#49689): every other check stays on.
+  set(GALE_SANITIZER_FLAGS -fsanitize=fuzzer-no-link,address,undefined -fno-sanitize=function
+      -fno-sanitize-recover=undefined -fno-omit-frame-pointer)
+endif()
+
 # GALE_SANITIZE: OFF, ON (= address: ASan+UBSan) or thread (TSan).
 if(GALE_SANITIZE STREQUAL "thread")
   # Asio fences its handlers with atomic_thread_fence, which g++ warns TSan does not model.

@@ -9,6 +9,7 @@
 #include "gale/loop/fork_guard.hpp"
 #include "gale/loop/log.hpp"
 #include "gale/web/detail/response_sink.hpp"
+#include "gale/web/detail/utf8.hpp"
 #include "gale/web/http_error.hpp"
 #include "gale/web/http_server.hpp"
 #include "gale/web/metrics.hpp"
@@ -144,7 +145,9 @@ void Application::write_error(RequestHandler& handler, int status, const ErrorIn
                                        {"message", info.message},
                                        {"request_id", handler.request().request_id}}}};
   handler.set_header("Content-Type", "application/json");
-  handler.write(envelope.dump());
+  // Messages may quote what a client sent: bytes that are not UTF-8 become U+FFFD rather than
+  // making the error response itself fail.
+  handler.write(envelope.dump(-1, ' ', false, nlohmann::ordered_json::error_handler_t::replace));
 }
 
 HTTPServer& Application::listen(std::uint16_t port, const std::string& address) {
@@ -164,6 +167,13 @@ void Application::handle(std::unique_ptr<HTTPServerRequest> request,
   if (id < 0) {
     handle_error(std::move(request), std::move(sink), 404, "Not Found");
     return;
+  }
+  for (const auto& value : args.values) {
+    if (!detail::valid_utf8(value)) {
+      handle_error(std::move(request), std::move(sink), 400,
+                   "the path is not valid UTF-8 once percent-decoded");
+      return;
+    }
   }
   const HandlerSpec& target = targets_[static_cast<std::size_t>(id)];
   std::unique_ptr<RequestHandler> h = target.make();

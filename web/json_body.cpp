@@ -23,7 +23,8 @@ nlohmann::json parse_json(std::string_view text, const JsonLimits& limits) {
   };
   try {
     return nlohmann::json::parse(text.begin(), text.end(), guard);
-  } catch (const nlohmann::json::parse_error& e) {
+  } catch (const nlohmann::json::exception& e) {
+    // parse_error, and out_of_range for a number no double can hold (1e400)
     throw HTTPError(400, fmt::format("malformed JSON body: {}", e.what()));
   }
 }

@@ -15,7 +15,8 @@ struct JsonLimits {
 };
 
 // Throws HTTPError(413) when the text is larger than max_size, HTTPError(400) when it is not JSON
-// or nests deeper than max_depth.
+// (invalid UTF-8 included), holds a number beyond a double's range (1e400; integers beyond 64 bits
+// within it become doubles), or nests deeper than max_depth.
 nlohmann::json parse_json(std::string_view text, const JsonLimits& limits);
 
 }  // namespace gale::web

@@ -36,7 +36,8 @@ struct HTTPServerRequest {
   // The Host header, or "" when the client sent none.
   std::string_view host() const noexcept { return headers.get("Host", ""); }
 
-  // Query arguments, decoded, in order; parsed on first use.
+  // Query arguments, decoded, in order; parsed on first use. Raw bytes, not checked as UTF-8 (the
+  // handler's get_argument() checks).
   const std::vector<std::pair<std::string, std::string>>& query_arguments() const;
   // Arguments of an application/x-www-form-urlencoded body; parsed on first use.
   const std::vector<std::pair<std::string, std::string>>& body_arguments() const;

@@ -10,6 +10,7 @@
 #include "gale/web/detail/date_cache.hpp"
 #include "gale/web/detail/gzip.hpp"
 #include "gale/web/detail/response_sink.hpp"
+#include "gale/web/detail/utf8.hpp"
 #include "gale/web/http_error.hpp"
 #include "gale/web/json_body.hpp"
 #include "gale/web/status.hpp"
@@ -128,12 +129,23 @@ std::int64_t RequestHandler::path_int(std::string_view name) const {
   return value;
 }
 
+// Arguments are text: bytes that are not UTF-8 once percent-decoded are the client's error (as
+// Tornado's decode_argument). request().query_arguments() keeps the raw bytes for who wants them.
+namespace {
+const std::string& checked_argument(std::string_view name, const std::string& value) {
+  if (!detail::valid_utf8(value)) {
+    throw HTTPError(400, fmt::format("argument '{}' is not valid UTF-8", name));
+  }
+  return value;
+}
+}  // namespace
+
 std::optional<std::string> RequestHandler::get_optional_argument(std::string_view name) const {
   bool found = false;
   const std::string& body_value = last_value(request_->body_arguments(), name, found);
-  if (found) return body_value;
+  if (found) return checked_argument(name, body_value);
   const std::string& query_value = last_value(request_->query_arguments(), name, found);
-  if (found) return query_value;
+  if (found) return checked_argument(name, query_value);
   return std::nullopt;
 }
 
@@ -152,7 +164,7 @@ std::vector<std::string> RequestHandler::get_arguments(std::string_view name) co
   std::vector<std::string> out;
   for (const auto* args : {&request_->query_arguments(), &request_->body_arguments()}) {
     for (const auto& [n, v] : *args) {
-      if (n == name) out.push_back(v);
+      if (n == name) out.push_back(checked_argument(name, v));
     }
   }
   return out;

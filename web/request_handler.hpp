@@ -11,7 +11,8 @@
 // Path arguments: each method receives the route's first argument ("" for a route without one);
 // every argument is also available by name, path_argument("id"), and in order, path_args(). One
 // signature per method keeps overriding simple (no hidden overloads) whatever the route's arity.
-// Typed templates ({id:int}) are checked by the router; path_int("id") returns the number.
+// Typed templates ({id:int}) are checked by the router; path_int("id") returns the number. Path
+// arguments are valid UTF-8 once percent-decoded, or the request gets 400 before any handler runs.
 //
 // Life of a request: prepare() -> the method -> finish() (implicit when the method returns) ->
 // on_finish(). An exception anywhere goes to write_error (see application.hpp for the envelope).
@@ -80,7 +81,8 @@ class RequestHandler {
   // The path argument `name` as an integer ({name:int}); HTTPError(400) if it is not one.
   std::int64_t path_int(std::string_view name) const;
   // A query (or form body) argument: the last value given; without a default, HTTPError(400)
-  // "missing argument" when absent.
+  // "missing argument" when absent. Arguments are text: HTTPError(400) when one is not valid UTF-8
+  // once percent-decoded (request().query_arguments() has the raw bytes).
   std::string get_argument(std::string_view name) const;
   std::string get_argument(std::string_view name, std::string_view fallback) const;
   std::optional<std::string> get_optional_argument(std::string_view name) const;

@@ -395,7 +395,9 @@ J doc_to_json(bson_iter_t* it, bool array) {
       out.push_back(iter_value<J>(it));
     } else {
       std::uint32_t klen = bson_iter_key_len(it);
-      out[std::string(bson_iter_key(it), klen)] = iter_value<J>(it);
+      const char* key = bson_iter_key(it);
+      if (!bson_utf8_validate(key, klen, false)) invalid("a BSON key is not valid UTF-8");
+      out[std::string(key, klen)] = iter_value<J>(it);
     }
   }
   if (it->err_off != 0) invalid("corrupt BSON at offset " + std::to_string(it->err_off));

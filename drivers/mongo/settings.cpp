@@ -311,7 +311,10 @@ nlohmann::json WriteConcern::to_json() const {
   return out;
 }
 
-std::string redact_uri(std::string_view uri) {
+namespace {
+
+// "user:password@" -> "user:***@".
+std::string redact_userinfo(std::string_view uri) {
   auto scheme = uri.find("://");
   if (scheme == std::string_view::npos) return std::string(uri);
   auto start = scheme + 3;
@@ -325,6 +328,28 @@ std::string redact_uri(std::string_view uri) {
   out += "***";
   out += uri.substr(start + at);
   return out;
+}
+
+// The value of every option that holds a secret (tlsCertificateKeyFilePassword) -> "***", wherever
+// it is (a malformed URI may have it before any '?').
+std::string redact_secret_options(std::string uri) {
+  static constexpr std::string_view kKey = "tlscertificatekeyfilepassword=";
+  std::string lowered = lower(uri);
+  for (auto pos = lowered.find(kKey); pos != std::string::npos; pos = lowered.find(kKey, pos)) {
+    auto start = pos + kKey.size();
+    auto end = lowered.find_first_of("&;", start);
+    if (end == std::string::npos) end = lowered.size();
+    uri.replace(start, end - start, "***");
+    lowered.replace(start, end - start, "***");
+    pos = start + 3;
+  }
+  return uri;
+}
+
+}  // namespace
+
+std::string redact_uri(std::string_view uri) {
+  return redact_secret_options(redact_userinfo(uri));
 }
 
 namespace {

@@ -120,7 +120,8 @@ struct ClientSettings {
 // `warnings` when given, and logged otherwise.
 ClientSettings parse_uri(std::string_view uri, std::vector<std::string>* warnings = nullptr);
 
-// The URI with its password hidden.
+// The URI with its secrets hidden: the password ("user:***@") and the value of
+// tlsCertificateKeyFilePassword.
 std::string redact_uri(std::string_view uri);
 
 }  // namespace gale::mongo

@@ -29,6 +29,11 @@ struct ClientOptions {
   // flight on each. Off: one query at a time per connection, as a classic pool.
   bool pipeline = true;             // pipeline=on|off
   std::size_t pipeline_depth = 64;  // pipeline_depth
+  // TLS that is used is verified: sslmode=require means verify-full (the chain and the host name),
+  // and without sslrootcert the chain is checked against the system's CAs, whatever the sslmode
+  // (with prefer, a certificate that fails makes libpq go on without TLS, where the server allows
+  // it). Off: libpq's own meaning (require encrypts without checking anything).
+  bool tls_verify = true;  // tls_verify=on|off
 };
 
 }  // namespace gale::pg

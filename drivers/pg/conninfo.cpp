@@ -1,9 +1,11 @@
 #include "gale/pg/conninfo.hpp"
 
 #include <libpq-fe.h>
+#include <openssl/x509.h>
 
 #include <asio/ip/address.hpp>
 #include <asio/ip/tcp.hpp>
+#include <cctype>
 #include <charconv>
 #include <cstdlib>
 #include <memory>
@@ -62,6 +64,8 @@ bool apply(const std::string& key, const std::string& value, ClientOptions& o) {
     o.pipeline = to_bool(key, value);
   } else if (key == "pipeline_depth") {
     o.pipeline_depth = to_size(key, value);
+  } else if (key == "tls_verify") {
+    o.tls_verify = to_bool(key, value);
   } else {
     return false;
   }
@@ -225,6 +229,66 @@ std::string ConnectConfig::scrub(std::string text) const {
   return text;
 }
 
+namespace {
+
+// libpq's message about a string it cannot parse quotes part of it (a token, or the whole URI),
+// and what it quotes may hold the password: "postgres://u:pw@h" with a typo in the scheme is read
+// as key=value text, "password=two words" splits the password into tokens. When the string holds
+// a password (a user:password@ part, whatever the scheme, or a password keyword), the message
+// shows none of what libpq quoted.
+bool holds_password(const std::string& conninfo) {
+  auto scheme = conninfo.find("://");
+  if (scheme != std::string::npos) {
+    auto at = conninfo.find('@', scheme);
+    auto colon = conninfo.find(':', scheme + 3);
+    if (at != std::string::npos && colon != std::string::npos && colon < at) return true;
+  }
+  std::string lower = conninfo;
+  for (auto& c : lower) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  return lower.find("password") != std::string::npos;
+}
+
+std::string scrub_parse_error(const std::string& conninfo, std::string message) {
+  if (!holds_password(conninfo)) return message;
+  std::string out;
+  std::size_t pos = 0;
+  for (;;) {
+    auto open = message.find('"', pos);
+    auto close = open == std::string::npos ? open : message.find('"', open + 1);
+    if (close == std::string::npos) break;
+    out.append(message, pos, open - pos + 1);
+    // A one-character quote is libpq naming a separator ("=", "]"), not quoting the string.
+    out.append(close - open - 1 == 1 ? message.substr(open + 1, 1) : std::string("***"));
+    out += '"';
+    pos = close + 1;
+  }
+  out.append(message, pos);
+  return out;
+}
+
+}  // namespace
+
+namespace {
+
+// TLS verified whenever it is used (ClientOptions::tls_verify): require becomes verify-full, and
+// the chain is checked against the system's CAs unless the string names its own root certificates.
+void verify_tls(Params& params) {
+  const std::string* mode = nullptr;
+  for (const auto& [k, v] : params) {
+    if (k == "sslmode") mode = &v;
+  }
+  std::string sslmode = mode != nullptr ? *mode : env_or("PGSSLMODE", "prefer");
+  if (sslmode == "disable") return;
+  if (sslmode == "require") set(params, "sslmode", "verify-full");
+  bool has_root = false;
+  for (const auto& [k, v] : params) has_root = has_root || k == "sslrootcert";
+  if (!has_root && env_or("PGSSLROOTCERT", "").empty()) {
+    set(params, "sslrootcert", X509_get_default_cert_file());
+  }
+}
+
+}  // namespace
+
 ConnectConfig parse_conninfo(const std::string& conninfo, ClientOptions& options) {
   std::string cleaned =
       is_uri(conninfo) ? strip_uri(conninfo, options) : strip_keywords(conninfo, options);
@@ -235,14 +299,7 @@ ConnectConfig parse_conninfo(const std::string& conninfo, ClientOptions& options
     std::string message = error != nullptr ? error : "out of memory";
     PQfreemem(error);
     while (!message.empty() && message.back() == '\n') message.pop_back();
-    // libpq may quote part of the string; never let a password through.
-    auto at = conninfo.find('@');
-    auto colon =
-        is_uri(conninfo) && at != std::string::npos ? conninfo.rfind(':', at) : std::string::npos;
-    if (colon != std::string::npos && colon > conninfo.find("://") + 2) {
-      config.password = conninfo.substr(colon + 1, at - colon - 1);
-    }
-    bad(config.scrub(message));
+    bad(scrub_parse_error(conninfo, std::move(message)));
   }
   for (auto* o = parsed; o->keyword != nullptr; ++o) {
     if (o->val != nullptr && *o->val != '\0') config.params.emplace_back(o->keyword, o->val);
@@ -266,6 +323,10 @@ ConnectConfig parse_conninfo(const std::string& conninfo, ClientOptions& options
   }
   // ISO dates in results, whatever the server's default; the user's own options come after.
   set(config.params, "options", "-c DateStyle=ISO " + value("options"));
+  if (options.tls_verify) verify_tls(config.params);
+  // Text comes back as UTF-8 whatever the database's encoding (the server converts), as JSON
+  // needs; a client_encoding given in the string is the user's choice.
+  if (!config.get("client_encoding")) set(config.params, "client_encoding", "UTF8");
   if (!config.get("application_name") && !config.get("fallback_application_name")) {
     set(config.params, "fallback_application_name", "gale");
   }

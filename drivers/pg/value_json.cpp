@@ -90,6 +90,19 @@ int hex_digit(char c) noexcept {
   return -1;
 }
 
+// json and jsonb values. PostgreSQL accepts numbers that no double holds ('1e400'::jsonb comes
+// back as 401 digits): nlohmann refuses them, and the refusal is a gale::Error like any value
+// this conversion cannot give.
+nlohmann::json embedded_json(std::string_view text) {
+  try {
+    return nlohmann::json::parse(text.begin(), text.end());
+  } catch (const nlohmann::json::exception& e) {
+    throw Error(
+        ErrorKind::internal,
+        std::string("PostgreSQL sent a json value that JSON here cannot hold: ") + e.what());
+  }
+}
+
 [[noreturn]] void bad_bytea() {
   throw Error(ErrorKind::internal, "PostgreSQL sent a bytea value that does not decode");
 }
@@ -257,7 +270,7 @@ nlohmann::json value_to_json(oid::Oid type, std::string_view text, const TypeCat
       return text == "t";
     case oid::json:
     case oid::jsonb:
-      return nlohmann::json::parse(text.begin(), text.end());
+      return embedded_json(text);
     case oid::timestamp:
     case oid::timestamptz:
     case oid::timetz:

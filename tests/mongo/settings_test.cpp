@@ -59,3 +59,31 @@ TEST_CASE("unknown options are warnings, not errors") {
   CHECK(s.hosts.size() == 1);
   CHECK_FALSE(warnings.empty());
 }
+
+// Found by fuzz/mongo_uri_fuzzer.cpp: the redacted URI that logs, warnings and errors show hid the
+// user's password but not the TLS key's.
+TEST_CASE("the redacted URI hides tlsCertificateKeyFilePassword too") {
+  std::string uri =
+      "mongodb://user:userpassword@h/?tls=true&tlsCertificateKeyFile=/k.pem&"
+      "tlsCertificateKeyFilePassword=keypassword1&unknownOption=1";
+  CHECK(redact_uri(uri) ==
+        "mongodb://user:***@h/?tls=true&tlsCertificateKeyFile=/k.pem&"
+        "tlsCertificateKeyFilePassword=***&unknownOption=1");
+  CHECK(redact_uri("mongodb://h/?TLSCERTIFICATEKEYFILEPASSWORD=keypassword1") ==
+        "mongodb://h/?TLSCERTIFICATEKEYFILEPASSWORD=***");
+  // Malformed, with no '?' before the option: hidden all the same.
+  CHECK(redact_uri("mongodb://h&tlsCertificateKeyFilePassword=keypassword1&x=1") ==
+        "mongodb://h&tlsCertificateKeyFilePassword=***&x=1");
+  std::vector<std::string> warnings;
+  auto s = parse_uri(uri, &warnings);
+  CHECK(s.tls_certificate_key_password == "keypassword1");
+  CHECK(s.redacted_uri.find("keypassword1") == std::string::npos);
+  REQUIRE_FALSE(warnings.empty());  // unknownOption
+  for (const auto& w : warnings) CHECK(w.find("keypassword1") == std::string::npos);
+  try {
+    parse_uri("mongodb://h:99999/?tlsCertificateKeyFilePassword=keypassword1");
+    FAIL("no error");
+  } catch (const gale::Error& e) {
+    CHECK(std::string(e.what()).find("keypassword1") == std::string::npos);
+  }
+}

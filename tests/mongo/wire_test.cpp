@@ -80,3 +80,22 @@ TEST_CASE("malformed replies are protocol errors, never huge allocations or over
   garbage[garbage.size() - 2] ^= 0xff;
   CHECK_THROWS(wire::decode_reply(garbage, 48'000'000));
 }
+
+// Found by fuzz/op_msg_reply_fuzzer.cpp: a reply whose body has a key that is not UTF-8 decoded,
+// and converting it gave JSON that nlohmann could not write (type_error from dump(), not a
+// gale::Error). Keys are checked as string values already were.
+TEST_CASE("a reply with a key that is not UTF-8 converts to a gale::Error, not unwritable JSON") {
+  // {"\xab" "k": 1.0} as BSON: a double element.
+  const std::uint8_t doc[] = {0x12, 0, 0, 0, 0x01, 0xab, 'k', 0, 0, 0, 0, 0, 0, 0, 0xf0, 0x3f, 0};
+  static_assert(sizeof(doc) == 17);
+  std::vector<std::uint8_t> bytes(doc, doc + sizeof(doc));
+  bytes[0] = static_cast<std::uint8_t>(bytes.size());
+  auto body = Document::from_trusted(bytes.data(), bytes.size());
+  auto reply = reply_to(1, body);
+  auto decoded = wire::decode_reply(reply, 48'000'000);
+  CHECK_THROWS_AS(decoded.body.to_json(), gale::Error);
+  CHECK_THROWS_AS(decoded.body.to_ordered_json(), gale::Error);
+  CHECK_THROWS_AS(Document::from_bytes(
+                      std::string_view(reinterpret_cast<const char*>(bytes.data()), bytes.size())),
+                  gale::Error);
+}

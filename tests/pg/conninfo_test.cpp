@@ -1,6 +1,8 @@
 // Connection strings: URIs, key=value strings, gale's settings in them, host resolution.
 #include <catch2/catch.hpp>
 
+#include <openssl/x509.h>
+
 #include "gale/pg/conninfo.hpp"
 #include "support.hpp"
 #include "support/log_capture.hpp"
@@ -36,6 +38,34 @@ TEST_CASE("gale's settings are taken out of a URI before libpq sees it", "[pg]")
   CHECK(c.password == "pw");
 }
 
+TEST_CASE("TLS that is used is verified: require means verify-full, system CAs by default",
+          "[pg]") {
+  auto params_of = [](const std::string& conninfo) {
+    ClientOptions o;
+    auto c = parse_conninfo(conninfo, o);
+    auto get = [&](const char* key) {
+      const std::string* v = c.get(key);
+      return v != nullptr ? *v : std::string("(unset)");
+    };
+    return std::pair(get("sslmode"), get("sslrootcert"));
+  };
+  const std::string system_cas = X509_get_default_cert_file();
+  CHECK(params_of("postgresql://h/db?sslmode=require") ==
+        std::pair(std::string("verify-full"), system_cas));
+  CHECK(params_of("postgresql://h/db") == std::pair(std::string("(unset)"), system_cas));  // prefer
+  CHECK(params_of("postgresql://h/db?sslmode=verify-ca&sslrootcert=/ca.pem") ==
+        std::pair(std::string("verify-ca"), std::string("/ca.pem")));
+  CHECK(params_of("host=h sslmode=require sslrootcert=/ca.pem") ==
+        std::pair(std::string("verify-full"), std::string("/ca.pem")));
+  CHECK(params_of("postgresql://h/db?sslmode=disable") ==
+        std::pair(std::string("disable"), std::string("(unset)")));
+  // libpq's own meaning, by name only.
+  CHECK(params_of("postgresql://h/db?sslmode=require&tls_verify=off") ==
+        std::pair(std::string("require"), std::string("(unset)")));
+  CHECK(params_of("host=h sslmode=require tls_verify=off") ==
+        std::pair(std::string("require"), std::string("(unset)")));
+}
+
 TEST_CASE("key=value strings work with quoting and gale's settings", "[pg]") {
   ClientOptions o;
   auto c = parse_conninfo(
@@ -59,6 +89,33 @@ TEST_CASE("a malformed string is invalid_argument and hides the password", "[pg]
   }
   CHECK_THROWS_AS(parse_conninfo("postgresql://h/db?pool_max_size=lots", o), gale::Error);
   CHECK_THROWS_AS(parse_conninfo("host=h port", o), gale::Error);
+}
+
+// Found by fuzz/pg_conninfo_fuzzer.cpp: libpq quotes the token it cannot parse, and a URI with a
+// misspelt scheme is parsed as key=value text, so its whole text (password included) came back in
+// the error.
+TEST_CASE("parse errors hide the password whatever libpq quotes", "[pg]") {
+  ClientOptions o;
+  auto message_of = [&](const std::string& conninfo) {
+    try {
+      parse_conninfo(conninfo, o);
+    } catch (const gale::Error& e) {
+      CHECK(e.kind() == ErrorKind::invalid_argument);
+      return std::string(e.what());
+    }
+    FAIL("parsed: " << conninfo);
+    return std::string();
+  };
+  for (const char* conninfo :
+       {"postgress://u:Hunter2Pw@host/db", "jdbc:postgresql://u:Hunter2Pw@h/d",
+        "host=h password=two Hunter2Pw", "password='Hunter2Pw", "postgresql://u:Hunter2Pw@[::1/db",
+        "postgresql://u:Hunter2Pw@h/d?x"}) {
+    auto message = message_of(conninfo);
+    CHECK_THAT(message, !Catch::Contains("Hunter2Pw"));
+    CHECK_THAT(message, Catch::StartsWith("PostgreSQL connection string: "));
+  }
+  // Without a password, libpq's quote stays: it says what is wrong.
+  CHECK_THAT(message_of("host=h nosuchoption=1"), Catch::Contains("\"nosuchoption\""));
 }
 
 TEST_CASE("a host name is resolved before libpq connects and TLS negotiation falls back", "[pg]") {

@@ -218,3 +218,61 @@ TEST_CASE("enums, domains and arrays of them convert by what they are", "[pg]") 
   CHECK(row["ss"] == json::parse("[1, 2]"));
   CHECK(row["r"] == "[1,5)");  // ranges keep their text
 }
+
+// Found by fuzz/pg_value_fuzzer.cpp: a json value nlohmann cannot hold made the conversion throw
+// nlohmann's out_of_range instead of a gale::Error, and PostgreSQL does send such values.
+TEST_CASE("json values beyond a double give a gale::Error, not a foreign exception", "[pg]") {
+  IOLoop loop;
+  Client pg(pg_uri());
+  for (const char* sql : {"SELECT '[1e400]'::json AS v", "SELECT '1e400'::jsonb AS v",
+                          "SELECT '{\"n\": -1e999}'::jsonb AS v"}) {
+    auto rows = run(loop, [&]() -> Future<gale::pg::Result> { co_return co_await pg.query(sql); });
+    try {
+      (void)rows.to_json();
+      FAIL("converted: " << sql);
+    } catch (const gale::Error& e) {
+      CHECK(e.kind() == gale::ErrorKind::internal);
+      CHECK_THAT(e.what(), Catch::Contains("json value"));
+    }
+    CHECK(rows.front()["v"].text().size() > 3);  // the text is still there, exactly
+  }
+  // Big integers within a double's range convert (as floating point).
+  auto big = run(loop, [&]() -> Future<json> {
+    auto r = co_await pg.query("SELECT '[123456789012345678901234567890]'::jsonb AS v");
+    co_return r.to_json()[0]["v"];
+  });
+  CHECK(big[0].is_number_float());
+}
+
+TEST_CASE("text comes back as UTF-8 whatever the database's encoding", "[pg]") {
+  IOLoop loop;
+  Client pg(pg_uri());
+  auto encoding = run(loop, [&]() -> Future<std::string> {
+    co_return co_await pg.query_value<std::string>("SHOW client_encoding");
+  });
+  CHECK(encoding == "UTF8");
+  // A LATIN1 database: 'é' is stored as one byte, and still arrives as UTF-8.
+  auto db = unique_name("latin1");
+  run(loop, [&]() -> Future<void> {
+    co_await pg.execute("CREATE DATABASE " + db +
+                        " ENCODING 'LATIN1' LC_COLLATE 'C' LC_CTYPE 'C' TEMPLATE template0");
+  });
+  {
+    auto uri = pg_uri();
+    auto slash = uri.find('/', uri.find("://") + 3);
+    auto query = uri.find('?', slash);
+    auto latin_uri =
+        uri.substr(0, slash + 1) + db + (query == std::string::npos ? "" : uri.substr(query));
+    Client latin(latin_uri);
+    auto row = run(loop, [&]() -> Future<json> {
+      auto r = co_await latin.query(
+          "SELECT convert_to('caf\u00e9', 'LATIN1') AS raw, 'caf\u00e9'::text AS t");
+      co_return r.to_json()[0];
+    });
+    CHECK(row["t"] == "caf\u00e9");
+    CHECK(row["t"].dump() == "\"caf\u00e9\"");
+    latin.close();
+  }
+  run(loop,
+      [&]() -> Future<void> { co_await pg.execute("DROP DATABASE " + db + " WITH (FORCE)"); });
+}

@@ -26,6 +26,13 @@ HTTPRequest request(std::string method, std::string body = {}) {
   return r;
 }
 
+// Fails with a message that quotes bytes a client sent, as a driver error may.
+struct QuotingHandler : gale::web::RequestHandler {
+  gale::Future<void> get(std::string_view) override {
+    throw gale::Error(gale::ErrorKind::not_found, "no note named \xff\xfe");
+  }
+};
+
 json error_of(const HTTPResponse& r) {
   auto doc = json::parse(r.body);
   REQUIRE(doc.contains("error"));
@@ -317,4 +324,39 @@ TEST_CASE("Streaming with flush() and an error after the headers closes the conn
   CHECK_THROWS_AS(server.fetch_sync("/stream/fail", req), gale::Error);  // cut response
   CHECK(logs.contains("failed after the headers went out", gale::log::Level::error));
   CHECK(server.fetch_sync("/echo/still-serving").code == 200);
+}
+
+// Found by fuzz/http_request_fuzzer.cpp: an error message with bytes that are not UTF-8 made the
+// envelope's dump() throw inside write_error; the request got no response at all.
+TEST_CASE("An error message that is not UTF-8 still gives the JSON envelope", "[web]") {
+  auto routes = gale::testing::test_routes();
+  routes.push_back({"/quoting", gale::web::handler<QuotingHandler>()});
+  Application app(std::move(routes), gale::testing::quiet_settings());
+  TestServer server(app);
+  auto r = server.fetch_sync("/quoting");
+  REQUIRE(r.code == 404);
+  auto message = error_of(r)["message"].get<std::string>();
+  CHECK(message == "no note named \xEF\xBF\xBD\xEF\xBF\xBD");  // U+FFFD for each byte
+  // The server goes on serving.
+  CHECK(server.fetch_sync("/items/1").code == 200);
+}
+
+// Found by fuzz/http_request_fuzzer.cpp: percent-decoded arguments that are not UTF-8 reached
+// handlers, whose write_json() then failed with a 500. They are the client's error: 400.
+TEST_CASE("Path and query arguments that are not UTF-8 once decoded give 400", "[web]") {
+  Application app(gale::testing::test_routes(), gale::testing::quiet_settings());
+  TestServer server(app);
+  auto path = server.fetch_sync("/echo/caf%E9");  // Latin-1, not UTF-8
+  CHECK(path.code == 400);
+  CHECK(error_of(path)["message"] == "the path is not valid UTF-8 once percent-decoded");
+  CHECK(server.fetch_sync("/echo/%ED%A0%80").code == 400);  // a surrogate
+  CHECK(server.fetch_sync("/echo/%C0%AF").code == 400);     // an overlong '/'
+  auto query = server.fetch_sync("/echo/x?q=%FF%FE");
+  CHECK(query.code == 400);
+  CHECK(error_of(query)["message"] == "argument 'q' is not valid UTF-8");
+  // Valid UTF-8 up to four bytes goes through.
+  auto ok = server.fetch_sync("/echo/%F0%9F%98%80?q=%E2%82%AC");
+  REQUIRE(ok.code == 200);
+  CHECK(ok.json()["name"] == "\xF0\x9F\x98\x80");
+  CHECK(ok.json()["q"] == "\xE2\x82\xAC");
 }

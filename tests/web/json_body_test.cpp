@@ -63,3 +63,30 @@ TEST_CASE("parse_json refuses bodies over the size limit with 413", "[json]") {
   CHECK(status_of(big, {50, 64}) == 413);
   CHECK(status_of(big, {200, 64}) == 200);
 }
+
+// Found by fuzz/json_body_fuzzer.cpp: 1e400 made nlohmann throw out_of_range, which escaped
+// parse_json and turned a bad request into a 500.
+TEST_CASE("parse_json refuses numbers beyond a double with 400 and keeps big integers", "[json]") {
+  CHECK(status_of("[1e400]") == 400);
+  CHECK(status_of("{\"n\": -1e400}") == 400);
+  try {
+    (void)parse_json("[1, 2e999]", {});
+    FAIL("no error");
+  } catch (const HTTPError& e) {
+    CHECK(std::string(e.what()).find("malformed JSON body") != std::string::npos);
+  }
+  // Integers beyond 64 bits still fit a double (as JSON parsers in other languages read them).
+  auto big = parse_json(
+      "[123456789012345678901234567890, 18446744073709551615, -9223372036854775809]", {});
+  CHECK(big[0].is_number_float());
+  CHECK(big[1].get<std::uint64_t>() == 18446744073709551615ULL);
+  CHECK(big[2].is_number_float());
+}
+
+TEST_CASE("parse_json refuses invalid UTF-8 in strings and keys with 400", "[json]") {
+  CHECK(status_of("{\"a\": \"\xff\"}") == 400);
+  CHECK(status_of("{\"\xc3\x28\": 1}") == 400);
+  CHECK(status_of("[\"\xed\xa0\x80\"]") == 400);  // an encoded surrogate
+  CHECK(status_of("[\"\\ud800\"]") == 400);       // a lone escaped surrogate
+  CHECK(status_of("{\"caf\xc3\xa9\": \"\xe2\x82\xac\"}") == 200);
+}

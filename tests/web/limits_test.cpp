@@ -251,3 +251,61 @@ TEST_CASE("Random bytes and mutated requests never crash the server", "[limits]"
   CHECK(answered > 0);
   check_still_serving(server.port());
 }
+
+// Bad input over the wire (docs/reliability.md): bytes that are not UTF-8 where text is expected,
+// numbers no double holds. Each gets a 4xx with the JSON envelope, and the server goes on.
+TEST_CASE("Invalid UTF-8 and huge numbers get 400 over the wire, and the server goes on",
+          "[limits]") {
+  Application app(gale::testing::test_routes(), gale::testing::quiet_settings());
+  ThreadedServer server(app);
+  auto post = [&](const std::string& body) {
+    RawClient c(server.port());
+    c.send("POST /json HTTP/1.1\r\nHost: t\r\nContent-Type: application/json\r\nContent-Length: " +
+           std::to_string(body.size()) + "\r\n\r\n" + body);
+    auto r = c.read_response();
+    REQUIRE(r);
+    return *r;
+  };
+  for (std::string bad : {std::string("{\"t\": \"caf\xe9\"}"), std::string("{\"\xff\": 1}"),
+                          std::string("[\"\xed\xa0\x80\"]"), std::string("[1e400]"),
+                          std::string("{\"n\": -1e99999}")}) {
+    CAPTURE(bad);
+    auto r = post(bad);
+    CHECK(r.status == 400);
+    auto doc = json::parse(r.body);  // the envelope is valid JSON, whatever the body held
+    CHECK(doc["error"]["status"] == 400);
+    CHECK(doc["error"]["message"].get<std::string>().find("malformed JSON body") == 0);
+  }
+  // Big integers that fit a double are numbers, as other JSON parsers read them.
+  auto big = post("{\"n\": 123456789012345678901234567890}");
+  CHECK(big.status == 201);
+  // Query and path arguments (checked when read, and before routing).
+  for (const char* target : {"/echo/x?q=%C3%28", "/echo/%E9t%E9"}) {
+    CAPTURE(target);
+    RawClient c(server.port());
+    c.send(std::string("GET ") + target + " HTTP/1.1\r\nHost: t\r\n\r\n");
+    auto r = c.read_response();
+    REQUIRE(r);
+    CHECK(r->status == 400);
+    CHECK(json::parse(r->body)["error"]["status"] == 400);
+  }
+  // A raw byte above 0x7f in the request target itself (not percent-encoded).
+  {
+    RawClient c(server.port());
+    c.send("GET /echo/\xff\xfe HTTP/1.1\r\nHost: t\r\n\r\n");
+    auto r = c.read_response();
+    REQUIRE(r);
+    CHECK(r->status == 400);
+    CHECK(json::parse(r->body)["error"]["status"] == 400);
+  }
+  // Header values are bytes (HTTP allows obs-text): the server takes them and answers.
+  {
+    RawClient c(server.port());
+    c.send(
+        "GET /echo/h HTTP/1.1\r\nHost: t\r\nX-Name: caf\xe9 \xff\r\nUser-Agent: \xc3\x28\r\n\r\n");
+    auto r = c.read_response();
+    REQUIRE(r);
+    CHECK(r->status == 200);
+  }
+  check_still_serving(server.port());
+}

@@ -1,0 +1,99 @@
+// What the URI harnesses look for in every message they get: the passwords of the input string.
+// Candidates are taken from the text itself (the userinfo after "user:", and the values of the
+// options that hold secrets), raw and percent-decoded. Only candidates long enough and found once
+// in the input count, so that a message quoting the host or the user name is not taken for a leak.
+#pragma once
+
+#include <cstdio>
+#include <cstdlib>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace gale::fuzz {
+
+inline std::string percent_decode(std::string_view s) {
+  std::string out;
+  for (std::size_t i = 0; i < s.size(); ++i) {
+    auto hex = [](char c) {
+      if (c >= '0' && c <= '9') return c - '0';
+      if (c >= 'a' && c <= 'f') return c - 'a' + 10;
+      if (c >= 'A' && c <= 'F') return c - 'A' + 10;
+      return -1;
+    };
+    if (s[i] == '%' && i + 2 < s.size() + 0 && hex(s[i + 1]) >= 0 && hex(s[i + 2]) >= 0) {
+      out += static_cast<char>(hex(s[i + 1]) * 16 + hex(s[i + 2]));
+      i += 2;
+    } else {
+      out += s[i];
+    }
+  }
+  return out;
+}
+
+inline std::size_t count_of(std::string_view text, std::string_view part) {
+  std::size_t n = 0;
+  for (auto pos = text.find(part); pos != std::string_view::npos; pos = text.find(part, pos + 1)) {
+    ++n;
+  }
+  return n;
+}
+
+class Secrets {
+ public:
+  explicit Secrets(std::string_view input) : input_(input) {}
+
+  // A candidate: counted if long enough and unique in the input (raw), or absent from it (decoded).
+  void add(std::string_view raw) {
+    if (raw.size() < kMinLength) return;
+    if (count_of(input_, raw) == 1) candidates_.emplace_back(raw);
+    std::string decoded = percent_decode(raw);
+    if (decoded != raw && decoded.size() >= kMinLength && count_of(input_, decoded) == 0) {
+      candidates_.push_back(decoded);
+    }
+  }
+
+  // "scheme://user:PASSWORD@host": the userinfo ends at the authority's first '@' for libpq, at
+  // its last for libmongoc.
+  enum class At { first, last };
+  void add_userinfo(At which) {
+    auto scheme = input_.find("://");
+    if (scheme == std::string_view::npos) return;
+    auto start = scheme + 3;
+    auto end = input_.find_first_of("/?", start);
+    auto authority =
+        input_.substr(start, end == std::string_view::npos ? input_.npos : end - start);
+    auto at = which == At::first ? authority.find('@') : authority.rfind('@');
+    auto colon = authority.find(':');
+    if (at == std::string_view::npos || colon == std::string_view::npos || colon > at) return;
+    add(authority.substr(colon + 1, at - colon - 1));
+  }
+
+  // The value after "key=" up to the next separator (any of `stops`), for every occurrence.
+  void add_option(std::string_view key, std::string_view stops) {
+    for (auto pos = input_.find(key); pos != std::string_view::npos;
+         pos = input_.find(key, pos + 1)) {
+      auto value = input_.substr(pos + key.size());
+      add(value.substr(0, value.find_first_of(stops)));
+    }
+  }
+
+  // Aborts (a finding) if `text` shows a candidate.
+  void check(std::string_view what, std::string_view text) const {
+    for (const auto& c : candidates_) {
+      if (text.find(c) != std::string_view::npos) {
+        std::fprintf(stderr, "password \"%s\" leaked in %.*s: %.*s\n", c.c_str(),
+                     static_cast<int>(what.size()), what.data(), static_cast<int>(text.size()),
+                     text.data());
+        std::abort();
+      }
+    }
+  }
+
+ private:
+  static constexpr std::size_t kMinLength = 6;
+  std::string_view input_;
+  std::vector<std::string> candidates_;
+};
+
+}  // namespace gale::fuzz
