@@ -92,7 +92,7 @@ struct MongoHandler : gale::web::RequestHandler {
   explicit MongoHandler(gale::mongo::Client* c) : client(c) {}
   Future<void> get(std::string_view) override {
     auto doc = co_await (*client)["gale"]["secrets"].find_one();
-    write_json(doc ? doc->to_json() : nlohmann::json());
+    write_json(doc ? *doc : nlohmann::json());
   }
   gale::mongo::Client* client;
 };
