@@ -803,29 +803,28 @@ Future<Result> Connection::collect_results(Clock::time_point deadline) {
   co_return kept;
 }
 
-Future<Result> Connection::simple_query(std::string sql, Clock::time_point deadline) {
+Future<void> Connection::send_outside_pipeline(std::string sql, std::string_view what,
+                                               Clock::time_point deadline) {
   auto self = shared_from_this();
   co_await settle();
   leave_pipeline();
   if (PQsendQuery(conn_, sql.c_str()) != 1) {
     auto why = trimmed(PQerrorMessage(conn_));
     enter_pipeline();
-    throw PgError(ErrorKind::internal, "could not send the query: " + why);
+    throw PgError(ErrorKind::internal, "could not send the " + std::string(what) + ": " + why);
   }
   co_await drain_output(deadline);
+}
+
+Future<Result> Connection::simple_query(std::string sql, Clock::time_point deadline) {
+  auto self = shared_from_this();
+  co_await send_outside_pipeline(std::move(sql), "query", deadline);
   co_return co_await collect_results(deadline);
 }
 
 Future<void> Connection::start_copy(std::string sql, bool copy_in, Clock::time_point deadline) {
   auto self = shared_from_this();
-  co_await settle();
-  leave_pipeline();
-  if (PQsendQuery(conn_, sql.c_str()) != 1) {
-    auto why = trimmed(PQerrorMessage(conn_));
-    enter_pipeline();
-    throw PgError(ErrorKind::internal, "could not send the COPY: " + why);
-  }
-  co_await drain_output(deadline);
+  co_await send_outside_pipeline(std::move(sql), "COPY", deadline);
   copying_ = false;
   co_await collect_results(deadline);
   if (!copying_) {

@@ -16,6 +16,7 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <string_view>
 
 #include "gale/loop/future.hpp"
 #include "gale/loop/io_loop.hpp"
@@ -127,6 +128,9 @@ class Connection : public std::enable_shared_from_this<Connection> {
   Future<void> wait_input(Clock::time_point deadline);
   Future<void> wait_output(Clock::time_point deadline);
   Future<void> drain_output(Clock::time_point deadline);
+  // Leaves pipeline mode (after the pipeline settles) and sends one simple-protocol statement.
+  Future<void> send_outside_pipeline(std::string sql, std::string_view what,
+                                     Clock::time_point deadline);
   Future<Result> collect_results(Clock::time_point deadline);
   // Waits until every item sent (Syncs, ignored statements) has been answered.
   Future<void> settle();
