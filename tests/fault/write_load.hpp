@@ -9,11 +9,11 @@
 
 #include <algorithm>
 #include <chrono>
-#include <functional>
 #include <memory>
 #include <string>
 #include <vector>
 
+#include "fault/until.hpp"
 #include "gale/loop/loop.hpp"
 #include "gale/web/http_client.hpp"
 #include "support/json_request.hpp"
@@ -110,15 +110,5 @@ class WriteLoad {
   std::vector<gale::Future<void>> running_;
   std::vector<Write> writes_;
 };
-
-// Polls `done` on the loop every 10 ms until it holds or `limit` passes; true if it held.
-inline gale::Future<bool> until(std::function<bool()> done, Clock::duration limit) {
-  auto deadline = Clock::now() + limit;
-  while (!done()) {
-    if (Clock::now() >= deadline) co_return false;
-    co_await gale::sleep(std::chrono::milliseconds(10));
-  }
-  co_return true;
-}
 
 }  // namespace fault

@@ -13,9 +13,10 @@
 
 #include <chrono>
 #include <cstdio>
+#include <cstdlib>
 #include <filesystem>
 #include <fstream>
-#include <iterator>
+#include <map>
 #include <sstream>
 #include <stdexcept>
 #include <string>
@@ -53,8 +54,24 @@ inline std::size_t rss_bytes(pid_t pid) {
 inline std::size_t open_fds(pid_t pid) {
   std::error_code ec;
   std::filesystem::directory_iterator it("/proc/" + std::to_string(pid) + "/fd", ec);
-  if (ec) return 0;
-  return static_cast<std::size_t>(std::distance(it, std::filesystem::directory_iterator()));
+  std::size_t n = 0;
+  for (; !ec && it != std::filesystem::directory_iterator(); it.increment(ec)) ++n;
+  return n;
+}
+
+// The samples of a Prometheus text page, each name summed over its labels.
+inline std::map<std::string, double> parse_metrics(const std::string& page) {
+  std::map<std::string, double> out;
+  std::istringstream lines(page);
+  std::string line;
+  while (std::getline(lines, line)) {
+    if (line.empty() || line[0] == '#') continue;
+    auto space = line.rfind(' ');
+    auto name_end = std::min(line.find('{'), space);
+    if (space == std::string::npos) continue;
+    out[line.substr(0, name_end)] += std::strtod(line.c_str() + space + 1, nullptr);
+  }
+  return out;
 }
 
 class CrudProcess {
@@ -85,6 +102,28 @@ class CrudProcess {
   }
   std::size_t rss() const { return rss_bytes(pid_); }
   std::size_t fds() const { return open_fds(pid_); }
+
+  // GET /metrics, parsed (parse_metrics); empty if it does not answer.
+  gale::Future<std::map<std::string, double>> metrics() {
+    gale::web::HTTPRequest r;
+    r.url = url("/metrics");
+    r.raise_error = false;
+    r.request_timeout = std::chrono::seconds(10);
+    try {
+      auto response = co_await gale::web::fetch(std::move(r));
+      co_return parse_metrics(response.body);
+    } catch (const std::exception&) {
+      co_return std::map<std::string, double>{};
+    }
+  }
+  // Descriptors other than its HTTP connections and its database pool's connections (the
+  // listening socket, epoll, timers, log...): constant unless something leaks. Not on the loop.
+  long other_fds() {
+    auto m =
+        gale::IOLoop::current().run_sync([this] { return metrics(); }, std::chrono::seconds(15));
+    auto all = static_cast<long>(fds());  // after the fetch: its kept-alive connection is counted
+    return all - static_cast<long>(m["gale_http_connections"] + m["gale_pool_size"]);
+  }
 
   bool alive() {
     if (pid_ <= 0) return false;
