@@ -116,6 +116,13 @@ Clock::time_point ClientState::query_deadline() const {
                                                          : Clock::time_point::max();
 }
 
+PoolStats ClientState::stats() const {
+  PoolStats s = pool->stats();
+  if (acquiring_ && s.waiting > 0) --s.waiting;  // grow_one's acquire, made for the queue
+  s.waiting += waiting_.size();
+  return s;
+}
+
 // The request path
 
 Future<Result> ClientState::run(std::string sql, Params params) {

@@ -104,6 +104,24 @@ TEST_CASE("pool exhaustion fails at the deadline with a clear message", "[pg]") 
   });
 }
 
+TEST_CASE("pool_stats counts the queries waiting for a connection", "[pg]") {
+  IOLoop loop;
+  Client pg(pg_uri_with("pool_max_size=1&pool_acquire_timeout_ms=5000"));
+  run(loop, [&]() -> Future<void> {
+    auto tx = co_await pg.transaction();  // the only connection
+    std::vector<Future<int>> queued;
+    for (int i = 0; i < 3; ++i) queued.push_back(pg.query_value<int>("SELECT $1::int", i));
+    co_await gale::sleep(50ms);
+    auto during = pg.pool_stats();
+    CHECK(during.waiting == 3);
+    CHECK(during.in_use == 1);
+    co_await tx.commit();
+    auto values = co_await gale::gather(std::move(queued));
+    CHECK(values == std::vector<int>{0, 1, 2});
+    CHECK(pg.pool_stats().waiting == 0);
+  });
+}
+
 TEST_CASE("a query waiting for a connection gives way to its own deadline", "[pg]") {
   IOLoop loop;
   Client pg(pg_uri_with("pool_max_size=1&pool_acquire_timeout_ms=5000&query_timeout_ms=300"));
