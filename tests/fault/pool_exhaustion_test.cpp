@@ -1,7 +1,7 @@
 // Fault test 3: the crud program's PostgreSQL pool exhausted by a burst. The test locks the notes
-// table, so every query the program sends waits on the server: its 2 connections fill up (64
-// pipelined queries each), further queries wait in the client's queue (200 at most), the rest is
-// refused at once. Then the lock is released.
+// table, so every query the program sends waits on the server: its 2 connections (open before the
+// burst: pool_min_size) fill up (64 pipelined queries each), further queries wait in the client's
+// queue (200 at most), the rest is refused at once. Then the lock is released.
 #include <catch2/catch.hpp>
 
 #include <cstdio>
@@ -32,6 +32,7 @@ struct Answer {
   int status = 0;
   bool envelope = false;
   std::string message;
+  int waited_ms = -1;  // the program's own measure of a queued request's wait
   Clock::duration took{};
 };
 
@@ -48,6 +49,9 @@ Future<Answer> get(std::string url) {
     a.envelope = gale::testing::is_error_envelope(response) &&
                  response.headers.get("Retry-After", "") == "1";
     if (response.code != 200) a.message = gale::testing::error_message(response);
+    // "no PostgreSQL connection free after 1004 ms: ...": the wait as the program measured it.
+    auto after = a.message.find(" free after ");
+    if (after != std::string::npos) a.waited_ms = std::atoi(a.message.c_str() + after + 12);
   } catch (const std::exception& e) {
     a.message = e.what();
   }
@@ -101,10 +105,10 @@ TEST_CASE(
     "[fault][pg]") {
   gale::testing::raise_fd_limit();
   fault::ScratchTable table("notes_burst");
-  gale::testing::CrudProcess app({"--db", "pg", "--table", table.name(), "--pg-uri",
-                                  gale::testing::pg_uri() +
-                                      "?pool_max_size=2&pool_acquire_timeout_ms=1000&"
-                                      "query_timeout_ms=3000&pool_max_waiters=200"});
+  gale::testing::CrudProcess app(
+      {"--db", "pg", "--table", table.name(), "--pg-uri",
+       gale::testing::pg_uri() + "?pool_max_size=2&pool_min_size=2&pool_acquire_timeout_ms=1000&"
+                                 "query_timeout_ms=3000&pool_max_waiters=200"});
   app.wait_ready();
   auto& loop = IOLoop::current();
   auto id = loop.run_sync([&] { return create_note(app.url("/notes")); }, 30s);
@@ -121,7 +125,7 @@ TEST_CASE(
   for (std::size_t round = 0; round < bursts.size(); ++round) {
     const auto& b = bursts[round];
     std::size_t ok = 0, waited = 0, refused = 0, other = 0;
-    fault::Latencies waited_ms, refused_ms, ok_ms;
+    fault::Latencies waited_ms, refused_ms, ok_ms, server_wait_ms;
     std::string first_other;
     for (const auto& a : b.answers) {
       if (a.status == 200) {
@@ -135,6 +139,7 @@ TEST_CASE(
                  a.message.find("no PostgreSQL connection free after") != std::string::npos) {
         ++waited;
         waited_ms.add(a.took);
+        server_wait_ms.add(std::chrono::milliseconds(a.waited_ms));
       } else {
         ++other;
         if (first_other.empty()) first_other = std::to_string(a.status) + " " + a.message;
@@ -148,22 +153,27 @@ TEST_CASE(
     CHECK(waited > 0);
     CHECK(waited <= kMaxWaiters);
     CHECK(refused > 0);
-    // A queued query gives up at the wait deadline (1 s), not before, and not much after.
-    CHECK(waited_ms.percentile(1) >= 950);
-    CHECK(waited_ms.max() < 1000 + 750);
-    // A query refused by the full queue is answered before the wait deadline would have passed.
-    CHECK(refused_ms.max() < 1000);
+    // A queued query gives up at the wait deadline (1 s), not before, and not much after, as
+    // the program measures it (its deadline timer); over HTTP the answer comes after at least
+    // that long. A refused one says the queue is full: it did not wait. Nothing hangs: every
+    // answer within the deadline plus 1.5 s of a loaded machine (an ASan build under ctest -j 2).
+    CHECK(server_wait_ms.percentile(1) >= 1000);
+    CHECK(server_wait_ms.max() < 1000 + 300);
+    CHECK(waited_ms.percentile(1) >= 1000);
+    CHECK(waited_ms.max() < 1000 + 1500);
+    CHECK(refused_ms.max() < 1000 + 1500);
     // The queue never held more than its bound (and it was used).
     CHECK(b.most_waiting > 0);
     CHECK(b.most_waiting <= static_cast<double>(kMaxWaiters));
     std::printf(
         "[figures] pool exhaustion, burst %zu of %d GETs on 2 connections (64 pipelined each), "
         "queue bound %zu: %zu answered 200 after the lock (%.0f-%.0f ms), %zu 503 after waiting "
-        "(%.0f-%.0f ms), %zu 503 at once (queue full, max %.0f ms); queue peak %.0f; RSS %.1f MiB "
-        "before, peak %.1f MiB\n",
+        "%.0f-%.0f ms (answered at %.0f-%.0f ms), %zu 503 at once (queue full, answered by %.0f "
+        "ms); queue peak %.0f; RSS %.1f MiB before, peak %.1f MiB\n",
         round + 1, kBurst, kMaxWaiters, ok, ok_ms.percentile(1), ok_ms.max(), waited,
-        waited_ms.percentile(1), waited_ms.max(), refused, refused_ms.max(), b.most_waiting,
-        mib(rss_before), mib(b.peak_rss));
+        server_wait_ms.percentile(1), server_wait_ms.max(), waited_ms.percentile(1),
+        waited_ms.max(), refused, refused_ms.max(), b.most_waiting, mib(rss_before),
+        mib(b.peak_rss));
   }
   // Memory is bounded: a burst costs at most 16 KiB per request (about 3.5 KiB measured: its
   // connection, request, handler and query), and a second burst like the first does not raise
