@@ -69,8 +69,10 @@ TEST_CASE("a timed-out query in a pipeline does not disturb the queries around i
 
 TEST_CASE("pool exhaustion fails at the deadline with a clear message", "[pg]") {
   IOLoop loop;
-  Client pg(pg_uri_with("pool_max_size=2&pool_acquire_timeout_ms=400"));
+  Client pg(pg_uri_with("pool_max_size=2&pool_min_size=2&pool_acquire_timeout_ms=400"));
   run(loop, [&]() -> Future<void> {
+    // Both connections open first: on a loaded machine a connect alone can take 400 ms.
+    for (int i = 0; i < 200 && pg.pool_stats().idle < 2; ++i) co_await gale::sleep(50ms);
     auto tx1 = co_await pg.transaction();
     auto tx2 = co_await pg.transaction();
     auto started = Clock::now();
