@@ -2,6 +2,7 @@
 // settings taken out, then libpq's PQconninfoParse. Any string gives a ConnectConfig or
 // Error(invalid_argument); neither the error, nor the address used in logs, nor a scrubbed message
 // shows the password.
+#include <cctype>
 #include <cstddef>
 #include <cstdint>
 #include <cstdlib>
@@ -11,14 +12,40 @@
 #include "gale/pg/conninfo.hpp"
 #include "secret_check.hpp"
 
+namespace {
+
+// Whether a key starts at `pos`: in a URI, right after the query's '?' or an '&' of it; in a
+// key=value string, at the start or after whitespace, outside a quoted value. Elsewhere
+// "password=" is part of another value (a host name, a quoted value) and no password to libpq.
+bool option_key_at(const std::string& input, std::size_t pos) {
+  if (input.rfind("postgres://", 0) == 0 || input.rfind("postgresql://", 0) == 0) {
+    auto query = input.find('?');
+    return query != std::string::npos && pos > query &&
+           (input[pos - 1] == '?' || input[pos - 1] == '&');
+  }
+  if (pos > 0 && std::isspace(static_cast<unsigned char>(input[pos - 1])) == 0) return false;
+  bool quoted = false;
+  for (std::size_t i = 0; i < pos; ++i) {
+    if (input[i] == '\\') {
+      ++i;
+    } else if (input[i] == '\'') {
+      quoted = !quoted;
+    }
+  }
+  return !quoted;
+}
+
+}  // namespace
+
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
   std::string input(reinterpret_cast<const char*>(data), size);
   if (input.find('\0') != std::string::npos) return 0;  // a C string: cannot hold a NUL
   gale::fuzz::Secrets secrets(input);
   secrets.add_userinfo(gale::fuzz::Secrets::At::first);
-  secrets.add_option("password=", " &'\\");
-  secrets.add_option("password='", "'\\");
-  secrets.add_option("sslpassword=", " &'\\");
+  const auto is_key = [&input](std::size_t pos) { return option_key_at(input, pos); };
+  secrets.add_option("password=", " &'\\", is_key);
+  secrets.add_option("password='", "'\\", is_key);
+  secrets.add_option("sslpassword=", " &'\\", is_key);
   gale::pg::ClientOptions options;
   try {
     auto config = gale::pg::detail::parse_conninfo(input, options);

@@ -43,10 +43,12 @@ class Secrets {
  public:
   explicit Secrets(std::string_view input) : input_(input) {}
 
-  // A candidate: counted if long enough and unique in the input (raw), or absent from it (decoded).
+  // A candidate: counted if long enough and unique in the input (raw), or absent from it while its
+  // raw form is unique (decoded: the same encoded text given as another option's value decodes to
+  // it too, and quoting that option is no leak).
   void add(std::string_view raw) {
-    if (raw.size() < kMinLength) return;
-    if (count_of(input_, raw) == 1) candidates_.emplace_back(raw);
+    if (raw.size() < kMinLength || count_of(input_, raw) != 1) return;
+    candidates_.emplace_back(raw);
     std::string decoded = percent_decode(raw);
     if (decoded != raw && decoded.size() >= kMinLength && count_of(input_, decoded) == 0) {
       candidates_.push_back(decoded);
@@ -71,8 +73,15 @@ class Secrets {
 
   // The value after "key=" up to the next separator (any of `stops`), for every occurrence.
   void add_option(std::string_view key, std::string_view stops) {
+    add_option(key, stops, [](std::size_t) { return true; });
+  }
+  // The same, for the occurrences where `is_key(position)` says a key starts: "password=" inside
+  // another value (a host name, a quoted value) is no password.
+  template <class IsKey>
+  void add_option(std::string_view key, std::string_view stops, IsKey is_key) {
     for (auto pos = input_.find(key); pos != std::string_view::npos;
          pos = input_.find(key, pos + 1)) {
+      if (!is_key(pos)) continue;
       auto value = input_.substr(pos + key.size());
       add(value.substr(0, value.find_first_of(stops)));
     }
