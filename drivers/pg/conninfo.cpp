@@ -3,6 +3,7 @@
 #include <libpq-fe.h>
 #include <openssl/x509.h>
 
+#include <algorithm>
 #include <asio/ip/address.hpp>
 #include <asio/ip/tcp.hpp>
 #include <cctype>
@@ -266,6 +267,23 @@ std::string scrub_parse_error(const std::string& conninfo, std::string message) 
   return out;
 }
 
+// "password=<value>" text inside another field (libpq reads "postgresql://?password=p@ss@h"'s
+// userinfo up to the first '@', so the user name is "?password=p") with the value hidden: the
+// address goes into logs and messages.
+std::string without_password_text(std::string text) {
+  static constexpr std::string_view kKey = "password=";
+  std::string lowered = text;
+  for (auto& c : lowered) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  for (auto pos = lowered.find(kKey); pos != std::string::npos; pos = lowered.find(kKey, pos)) {
+    auto start = pos + kKey.size();
+    auto end = std::min(lowered.find_first_of("&' \t@/", start), lowered.size());
+    text.replace(start, end - start, "***");
+    lowered.replace(start, end - start, "***");
+    pos = start + 3;
+  }
+  return text;
+}
+
 }  // namespace
 
 namespace {
@@ -338,9 +356,10 @@ ConnectConfig parse_conninfo(const std::string& conninfo, ClientOptions& options
   } else {
     config.connect_timeout = options.connect_timeout;
   }
-  config.address = value("user", env_or("PGUSER", env_or("USER", "postgres"))) + "@" +
-                   value("host", value("hostaddr", "localhost")) + ":" + value("port", "5432") +
-                   "/" + value("dbname", "");
+  config.address =
+      without_password_text(value("user", env_or("PGUSER", env_or("USER", "postgres"))) + "@" +
+                            value("host", value("hostaddr", "localhost")) + ":" +
+                            value("port", "5432") + "/" + value("dbname", ""));
   return config;
 }
 
