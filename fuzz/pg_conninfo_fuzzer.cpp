@@ -7,6 +7,7 @@
 #include <cstdint>
 #include <cstdlib>
 #include <string>
+#include <vector>
 
 #include "gale/loop/error.hpp"
 #include "gale/pg/conninfo.hpp"
@@ -35,28 +36,43 @@ bool option_key_at(const std::string& input, std::size_t pos) {
   return !quoted;
 }
 
+// What the parser shows for `input`: the address used in logs, or the error.
+std::vector<gale::fuzz::Shown> show(const std::string& input) {
+  try {
+    gale::pg::ClientOptions options;
+    return {{"the address", gale::pg::detail::parse_conninfo(input, options).address}};
+  } catch (const gale::Error& e) {
+    return {{"the error", e.what()}};
+  }
+}
+
 }  // namespace
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
   std::string input(reinterpret_cast<const char*>(data), size);
   if (input.find('\0') != std::string::npos) return 0;  // a C string: cannot hold a NUL
   gale::fuzz::Secrets secrets(input);
-  secrets.add_userinfo(gale::fuzz::Secrets::At::first);
+  // A URI's userinfo; "user:pw@" inside a key=value string's value is part of that value.
+  if (input.rfind("postgres://", 0) == 0 || input.rfind("postgresql://", 0) == 0) {
+    secrets.add_userinfo(gale::fuzz::Secrets::At::first);
+  }
   const auto is_key = [&input](std::size_t pos) { return option_key_at(input, pos); };
   secrets.add_option("password=", " &'\\", is_key);
   secrets.add_option("password='", "'\\", is_key);
   secrets.add_option("sslpassword=", " &'\\", is_key);
-  gale::pg::ClientOptions options;
+  std::vector<gale::fuzz::Shown> shown;
   try {
+    gale::pg::ClientOptions options;
     auto config = gale::pg::detail::parse_conninfo(input, options);
-    secrets.check("the address", config.address);
+    shown.push_back({"the address", config.address});
     if (config.password.size() >= 6) {
       std::string message = "could not connect: " + config.password + " refused";
       if (config.scrub(message).find(config.password) != std::string::npos) std::abort();
     }
   } catch (const gale::Error& e) {
     if (e.kind() != gale::ErrorKind::invalid_argument) std::abort();
-    secrets.check("the error", e.what());
+    shown.push_back({"the error", e.what()});
   }
+  secrets.check(shown, show);
   return 0;
 }
