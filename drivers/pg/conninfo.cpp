@@ -251,20 +251,15 @@ bool holds_password(const std::string& conninfo) {
 
 std::string scrub_parse_error(const std::string& conninfo, std::string message) {
   if (!holds_password(conninfo)) return message;
-  std::string out;
-  std::size_t pos = 0;
-  for (;;) {
-    auto open = message.find('"', pos);
-    auto close = open == std::string::npos ? open : message.find('"', open + 1);
-    if (close == std::string::npos) break;
-    out.append(message, pos, open - pos + 1);
-    // A one-character quote is libpq naming a separator ("=", "]"), not quoting the string.
-    out.append(close - open - 1 == 1 ? message.substr(open + 1, 1) : std::string("***"));
-    out += '"';
-    pos = close + 1;
-  }
-  out.append(message, pos);
-  return out;
+  // libpq quotes the token last (`invalid percent-encoded token: "<token>"`, `missing "=" after
+  // "<token>" in ...`), and the token may hold quotes itself (a password with a '"' made a
+  // one-character "quote" and showed the rest, found by the conninfo fuzzer): everything from the
+  // first quote to the last goes.
+  auto first = message.find('"');
+  auto last = message.rfind('"');
+  if (first == std::string::npos) return message;
+  if (first == last) return message.substr(0, first + 1) + "***";
+  return message.substr(0, first + 1) + "***" + message.substr(last);
 }
 
 // "password=<value>" text inside another field (libpq reads "postgresql://?password=p@ss@h"'s
