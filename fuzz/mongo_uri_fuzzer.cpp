@@ -37,12 +37,12 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   if (input.find('\0') != std::string::npos) return 0;  // a C string: cannot hold a NUL
   gale::fuzz::Secrets secrets(input);
   secrets.add_userinfo(gale::fuzz::Secrets::At::last);
-  // An option of the query (after its '?', then an '&'); the same text inside another option's
-  // value is part of that value, and libmongoc quotes it back in its warning.
+  // An option of the query (right after its '?', or after an '&'); the same text inside another
+  // option's value (after a second '?', say) is part of that value, and libmongoc quotes it back
+  // in its warning.
   const auto query = input.find('?');
   const auto is_key = [&](std::size_t pos) {
-    return query != std::string::npos && pos > query &&
-           (input[pos - 1] == '?' || input[pos - 1] == '&');
+    return query != std::string::npos && pos > query && (pos - 1 == query || input[pos - 1] == '&');
   };
   secrets.add_option("tlsCertificateKeyFilePassword=", "&", is_key);
   secrets.add_option("tlscertificatekeyfilepassword=", "&", is_key);

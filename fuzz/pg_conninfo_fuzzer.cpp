@@ -15,14 +15,18 @@
 
 namespace {
 
-// Whether a key starts at `pos`: in a URI, right after the query's '?' or an '&' of it; in a
+// Whether a key starts at `pos`: in a URI, right after the query's '?' or an '&' after it; in a
 // key=value string, at the start or after whitespace, outside a quoted value. Elsewhere
 // "password=" is part of another value (a host name, a quoted value) and no password to libpq.
 bool option_key_at(const std::string& input, std::size_t pos) {
   if (input.rfind("postgres://", 0) == 0 || input.rfind("postgresql://", 0) == 0) {
-    auto query = input.find('?');
-    return query != std::string::npos && pos > query &&
-           (input[pos - 1] == '?' || input[pos - 1] == '&');
+    // libpq reads the userinfo up to the first '@' (before any '/'), a '?' in it included; the
+    // query starts at the first '?' after it.
+    auto start = input.find("://") + 3;
+    auto stop = input.find_first_of("@/", start);
+    if (stop != std::string::npos && input[stop] == '@') start = stop + 1;
+    auto query = input.find('?', start);
+    return query != std::string::npos && pos > query && (pos - 1 == query || input[pos - 1] == '&');
   }
   if (pos > 0 && std::isspace(static_cast<unsigned char>(input[pos - 1])) == 0) return false;
   bool quoted = false;
