@@ -2,34 +2,81 @@
 // settings taken out, then libpq's PQconninfoParse. Any string gives a ConnectConfig or
 // Error(invalid_argument); neither the error, nor the address used in logs, nor a scrubbed message
 // shows the password.
+#include <cctype>
 #include <cstddef>
 #include <cstdint>
 #include <cstdlib>
 #include <string>
+#include <vector>
 
 #include "gale/loop/error.hpp"
 #include "gale/pg/conninfo.hpp"
 #include "secret_check.hpp"
 
+namespace {
+
+// Whether a key starts at `pos`: in a URI, right after the query's '?' or an '&' after it; in a
+// key=value string, at the start or after whitespace, outside a quoted value. Elsewhere
+// "password=" is part of another value (a host name, a quoted value) and no password to libpq.
+bool option_key_at(const std::string& input, std::size_t pos) {
+  if (input.rfind("postgres://", 0) == 0 || input.rfind("postgresql://", 0) == 0) {
+    // libpq reads the userinfo up to the first '@' (before any '/'), a '?' in it included; the
+    // query starts at the first '?' after it.
+    auto start = input.find("://") + 3;
+    auto stop = input.find_first_of("@/", start);
+    if (stop != std::string::npos && input[stop] == '@') start = stop + 1;
+    auto query = input.find('?', start);
+    return query != std::string::npos && pos > query && (pos - 1 == query || input[pos - 1] == '&');
+  }
+  if (pos > 0 && std::isspace(static_cast<unsigned char>(input[pos - 1])) == 0) return false;
+  bool quoted = false;
+  for (std::size_t i = 0; i < pos; ++i) {
+    if (input[i] == '\\') {
+      ++i;
+    } else if (input[i] == '\'') {
+      quoted = !quoted;
+    }
+  }
+  return !quoted;
+}
+
+// What the parser shows for `input`: the address used in logs, or the error.
+std::vector<gale::fuzz::Shown> show(const std::string& input) {
+  try {
+    gale::pg::ClientOptions options;
+    return {{"the address", gale::pg::detail::parse_conninfo(input, options).address}};
+  } catch (const gale::Error& e) {
+    return {{"the error", e.what()}};
+  }
+}
+
+}  // namespace
+
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
   std::string input(reinterpret_cast<const char*>(data), size);
   if (input.find('\0') != std::string::npos) return 0;  // a C string: cannot hold a NUL
   gale::fuzz::Secrets secrets(input);
-  secrets.add_userinfo(gale::fuzz::Secrets::At::first);
-  secrets.add_option("password=", " &'\\");
-  secrets.add_option("password='", "'\\");
-  secrets.add_option("sslpassword=", " &'\\");
-  gale::pg::ClientOptions options;
+  // A URI's userinfo; "user:pw@" inside a key=value string's value is part of that value.
+  if (input.rfind("postgres://", 0) == 0 || input.rfind("postgresql://", 0) == 0) {
+    secrets.add_userinfo(gale::fuzz::Secrets::At::first);
+  }
+  const auto is_key = [&input](std::size_t pos) { return option_key_at(input, pos); };
+  secrets.add_option("password=", " &'\\", is_key);
+  secrets.add_option("password='", "'\\", is_key);
+  secrets.add_option("sslpassword=", " &'\\", is_key);
+  std::vector<gale::fuzz::Shown> shown;
   try {
+    gale::pg::ClientOptions options;
     auto config = gale::pg::detail::parse_conninfo(input, options);
-    secrets.check("the address", config.address);
+    shown.push_back({"the address", config.address});
     if (config.password.size() >= 6) {
       std::string message = "could not connect: " + config.password + " refused";
       if (config.scrub(message).find(config.password) != std::string::npos) std::abort();
     }
   } catch (const gale::Error& e) {
     if (e.kind() != gale::ErrorKind::invalid_argument) std::abort();
-    secrets.check("the error", e.what());
+    shown.push_back({"the error", e.what()});
   }
+  secrets.check(shown, show);
   return 0;
 }

@@ -331,13 +331,14 @@ std::string redact_userinfo(std::string_view uri) {
 }
 
 // The value of every option that holds a secret (tlsCertificateKeyFilePassword) -> "***", wherever
-// it is (a malformed URI may have it before any '?').
+// it is (a malformed URI may have it before any '?'). The value ends at '&' only, as libmongoc
+// reads it: a ';' is part of it.
 std::string redact_secret_options(std::string uri) {
   static constexpr std::string_view kKey = "tlscertificatekeyfilepassword=";
   std::string lowered = lower(uri);
   for (auto pos = lowered.find(kKey); pos != std::string::npos; pos = lowered.find(kKey, pos)) {
     auto start = pos + kKey.size();
-    auto end = lowered.find_first_of("&;", start);
+    auto end = lowered.find('&', start);
     if (end == std::string::npos) end = lowered.size();
     uri.replace(start, end - start, "***");
     lowered.replace(start, end - start, "***");

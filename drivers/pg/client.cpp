@@ -120,7 +120,7 @@ Future<CopyOut> Client::copy_out(std::string sql) {
 }
 
 PoolStats Client::pool_stats() const {
-  return state_->pool->stats();
+  return state_->stats();
 }
 
 const ClientOptions& Client::options() const noexcept {

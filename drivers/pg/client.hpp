@@ -67,6 +67,7 @@ class Client : public detail::QueryMethods<Client> {
   Future<CopyIn> copy_in(std::string sql);
   Future<CopyOut> copy_out(std::string sql);
 
+  // The pool's gauges and counters; `waiting` counts the queries waiting for a connection.
   PoolStats pool_stats() const;
   const ClientOptions& options() const noexcept;
   // "user@host:port/dbname", never a password.

@@ -27,8 +27,10 @@ PoolOptions pool_options(const ClientOptions& o) {
   p.acquire_timeout = o.acquire_timeout;
   p.max_idle_time = o.max_idle_time;
   p.max_lifetime = o.max_lifetime;
+  // While the server is down it is tried again at least every 500 ms (a refused connect costs
+  // next to nothing), so that queries are served again within about half a second of its return.
   p.backoff_initial = std::chrono::milliseconds(50);
-  p.backoff_max = std::chrono::seconds(2);
+  p.backoff_max = std::chrono::milliseconds(500);
   return p;
 }
 
@@ -112,6 +114,13 @@ void ClientState::close() noexcept {
 Clock::time_point ClientState::query_deadline() const {
   return options.query_timeout > Clock::duration::zero() ? Clock::now() + options.query_timeout
                                                          : Clock::time_point::max();
+}
+
+PoolStats ClientState::stats() const {
+  PoolStats s = pool->stats();
+  if (acquiring_ && s.waiting > 0) --s.waiting;  // grow_one's acquire, made for the queue
+  s.waiting += waiting_.size();
+  return s;
 }
 
 // The request path

@@ -56,6 +56,9 @@ class ClientState : public std::enable_shared_from_this<ClientState> {
   // Dispatches waiting queries where there is room; hands idle shared connections back.
   void pump();
   Clock::time_point query_deadline() const;
+  // The pool's statistics, with the queries waiting in this client's queue counted as waiting
+  // (the pool itself only sees the one acquire made on their behalf).
+  PoolStats stats() const;
   // A connect failed with an error that waiting will not cure (a wrong password): fail the
   // waiting queries now.
   void connect_failed(const std::exception_ptr& error);

@@ -3,6 +3,7 @@
 #include <libpq-fe.h>
 #include <openssl/x509.h>
 
+#include <algorithm>
 #include <asio/ip/address.hpp>
 #include <asio/ip/tcp.hpp>
 #include <cctype>
@@ -250,20 +251,32 @@ bool holds_password(const std::string& conninfo) {
 
 std::string scrub_parse_error(const std::string& conninfo, std::string message) {
   if (!holds_password(conninfo)) return message;
-  std::string out;
-  std::size_t pos = 0;
-  for (;;) {
-    auto open = message.find('"', pos);
-    auto close = open == std::string::npos ? open : message.find('"', open + 1);
-    if (close == std::string::npos) break;
-    out.append(message, pos, open - pos + 1);
-    // A one-character quote is libpq naming a separator ("=", "]"), not quoting the string.
-    out.append(close - open - 1 == 1 ? message.substr(open + 1, 1) : std::string("***"));
-    out += '"';
-    pos = close + 1;
+  // libpq quotes the token last (`invalid percent-encoded token: "<token>"`, `missing "=" after
+  // "<token>" in ...`), and the token may hold quotes itself (a password with a '"' made a
+  // one-character "quote" and showed the rest, found by the conninfo fuzzer): everything from the
+  // first quote to the last goes.
+  auto first = message.find('"');
+  auto last = message.rfind('"');
+  if (first == std::string::npos) return message;
+  if (first == last) return message.substr(0, first + 1) + "***";
+  return message.substr(0, first + 1) + "***" + message.substr(last);
+}
+
+// "password=<value>" text inside another field (libpq reads "postgresql://?password=p@ss@h"'s
+// userinfo up to the first '@', so the user name is "?password=p") with the value hidden: the
+// address goes into logs and messages.
+std::string without_password_text(std::string text) {
+  static constexpr std::string_view kKey = "password=";
+  std::string lowered = text;
+  for (auto& c : lowered) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  for (auto pos = lowered.find(kKey); pos != std::string::npos; pos = lowered.find(kKey, pos)) {
+    auto start = pos + kKey.size();
+    auto end = std::min(lowered.find_first_of("&' \t@/", start), lowered.size());
+    text.replace(start, end - start, "***");
+    lowered.replace(start, end - start, "***");
+    pos = start + 3;
   }
-  out.append(message, pos);
-  return out;
+  return text;
 }
 
 }  // namespace
@@ -338,9 +351,10 @@ ConnectConfig parse_conninfo(const std::string& conninfo, ClientOptions& options
   } else {
     config.connect_timeout = options.connect_timeout;
   }
-  config.address = value("user", env_or("PGUSER", env_or("USER", "postgres"))) + "@" +
-                   value("host", value("hostaddr", "localhost")) + ":" + value("port", "5432") +
-                   "/" + value("dbname", "");
+  config.address =
+      without_password_text(value("user", env_or("PGUSER", env_or("USER", "postgres"))) + "@" +
+                            value("host", value("hostaddr", "localhost")) + ":" +
+                            value("port", "5432") + "/" + value("dbname", ""));
   return config;
 }
 

@@ -2,12 +2,29 @@
 //
 //   crud --db pg --pg-uri postgresql://gale:gale@127.0.0.1:5432/gale --port 8888
 //   crud --db mongo --mongo-uri mongodb://127.0.0.1:27017/gale --workers 2
+#include <sys/resource.h>
+
+#include <chrono>
 #include <cstdio>
 
 #include "crud/app.hpp"
 #include "crud/deferred_store.hpp"
 #include "gale/loop/loop.hpp"
 #include "gale/web/web.hpp"
+
+namespace {
+
+// Each connection is a descriptor: take the hard limit on open files rather than the soft one
+// (often 1024), as nginx's worker_rlimit_nofile or Go's runtime do.
+void raise_open_file_limit() {
+  rlimit limit{};
+  if (getrlimit(RLIMIT_NOFILE, &limit) == 0 && limit.rlim_cur < limit.rlim_max) {
+    limit.rlim_cur = limit.rlim_max;
+    setrlimit(RLIMIT_NOFILE, &limit);
+  }
+}
+
+}  // namespace
 
 int main(int argc, char** argv) {
   gale::web::Options options("notes: a JSON CRUD API on PostgreSQL or MongoDB");
@@ -17,12 +34,19 @@ int main(int argc, char** argv) {
   options.define("--mongo-database", config.mongo_database,
                  "MongoDB database when the URI names none");
   options.define("--table", config.table, "table (PostgreSQL) or collection (MongoDB) of notes");
+  double header_timeout = 30;
+  options
+      .define("--header-timeout", header_timeout,
+              "seconds from a request's first byte to the end of its headers (then 408)")
+      ->check(CLI::PositiveNumber);
   options.parse(argc, argv);
   config.pg_uri = options.pg_uri;
   config.mongo_uri = options.mongo_uri;
+  raise_open_file_limit();
 
   gale::web::Settings settings = options.settings();
   settings.metrics = true;  // /metrics: requests, latencies, loop lag and the database pool
+  settings.header_timeout = std::chrono::milliseconds(static_cast<long>(header_timeout * 1000));
   // The routes exist before the server starts; until the database is ready they answer 503.
   crud::DeferredStore store;
   gale::web::Application app({}, settings);

@@ -19,6 +19,7 @@
 #include "gale/web/testing.hpp"
 #include "gale/web/web.hpp"
 #include "support/env.hpp"
+#include "support/json_request.hpp"
 
 namespace crud_test {
 
@@ -107,15 +108,7 @@ class Api {
 
   static HTTPRequest request(std::string method, std::optional<json> body = std::nullopt,
                              std::vector<std::pair<std::string, std::string>> headers = {}) {
-    HTTPRequest r;
-    r.method = std::move(method);
-    r.raise_error = false;
-    if (body) {
-      r.body = body->dump();
-      r.headers.add("Content-Type", "application/json");
-    }
-    for (auto& [k, v] : headers) r.headers.add(k, v);
-    return r;
+    return gale::testing::json_request(std::move(method), std::move(body), std::move(headers));
   }
 
   HTTPResponse call(const std::string& method, const std::string& path,
@@ -154,11 +147,7 @@ class Api {
   std::unique_ptr<gale::web::testing::TestServer> server_;
 };
 
-inline std::string error_message(const HTTPResponse& r) {
-  auto doc = json::parse(r.body, nullptr, false);
-  if (!doc.is_object() || !doc.contains("error")) return "(no error envelope) " + r.body;
-  return doc["error"]["message"].get<std::string>();
-}
+using gale::testing::error_message;
 
 inline bool contains(const std::string& haystack, const std::string& needle) {
   return haystack.find(needle) != std::string::npos;

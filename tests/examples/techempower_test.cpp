@@ -60,6 +60,22 @@ gale::Future<void> seed_pg(gale::pg::Client& pg) {
   }
 }
 
+// Inserts `docs`, skipping those already there: the test cases run in parallel under ctest -j 2,
+// and two of them may seed a fresh database at once (the documents are the same).
+gale::Future<void> insert_all(gale::mongo::Collection c, std::vector<json> docs) {
+  gale::mongo::InsertOptions unordered;
+  unordered.ordered = false;
+  std::exception_ptr failed;
+  try {
+    co_await c.insert_many(std::move(docs), unordered);
+  } catch (const gale::mongo::MongoError& e) {
+    bool all_duplicates = !e.write_errors().empty();
+    for (const auto& w : e.write_errors()) all_duplicates = all_duplicates && w.code == 11000;
+    if (!all_duplicates) failed = std::current_exception();
+  }
+  if (failed) std::rethrow_exception(failed);
+}
+
 gale::Future<void> seed_mongo(gale::mongo::Database db) {
   auto world = db["world"];
   json string_ids;
@@ -71,7 +87,7 @@ gale::Future<void> seed_mongo(gale::mongo::Database db) {
       docs.push_back(
           json{{"_id", std::to_string(i)}, {"id", i}, {"randomNumber", 1 + (i * 7919) % 10000}});
     }
-    co_await world.insert_many(std::move(docs));
+    co_await insert_all(world, std::move(docs));
   }
   auto fortune = db["fortune"];
   if (co_await fortune.count_documents() != static_cast<std::int64_t>(kFortunes.size())) {
@@ -80,7 +96,7 @@ gale::Future<void> seed_mongo(gale::mongo::Database db) {
     for (std::size_t i = 0; i < kFortunes.size(); ++i) {
       docs.push_back(json{{"_id", i + 1}, {"id", i + 1}, {"message", kFortunes[i]}});
     }
-    co_await fortune.insert_many(std::move(docs));
+    co_await insert_all(fortune, std::move(docs));
   }
 }
 

@@ -3,10 +3,8 @@
 #pragma once
 
 #include <fcntl.h>
-#include <netinet/in.h>
 #include <signal.h>
 #include <spawn.h>
-#include <sys/socket.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -18,6 +16,8 @@
 #include <string>
 #include <thread>
 #include <vector>
+
+#include "support/ports.hpp"
 
 extern char** environ;
 
@@ -35,30 +35,6 @@ inline std::string ferretdb_binary() {
   if (gopath.empty())
     gopath = std::string(std::getenv("HOME") ? std::getenv("HOME") : "/root") + "/go";
   return gopath + "/bin/ferretdb";
-}
-
-// A port nobody listens on right now.
-inline int free_port() {
-  int fd = socket(AF_INET, SOCK_STREAM, 0);
-  sockaddr_in a{};
-  a.sin_family = AF_INET;
-  a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  bind(fd, reinterpret_cast<sockaddr*>(&a), sizeof a);
-  socklen_t len = sizeof a;
-  getsockname(fd, reinterpret_cast<sockaddr*>(&a), &len);
-  close(fd);
-  return ntohs(a.sin_port);
-}
-
-inline bool port_open(int port) {
-  int fd = socket(AF_INET, SOCK_STREAM, 0);
-  sockaddr_in a{};
-  a.sin_family = AF_INET;
-  a.sin_port = htons(static_cast<std::uint16_t>(port));
-  a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  bool ok = connect(fd, reinterpret_cast<sockaddr*>(&a), sizeof a) == 0;
-  close(fd);
-  return ok;
 }
 
 class FerretInstance {
@@ -110,14 +86,15 @@ class FerretInstance {
     }
     posix_spawn_file_actions_destroy(&fa);
     int wait_for = wait_port ? wait_port : port_;
-    for (int i = 0; i < 300; ++i) {
+    // Polled every 10 ms: fault tests measure recovery from the moment this returns.
+    for (int i = 0; i < 1500; ++i) {
       if (port_open(wait_for)) return;
       int status = 0;
       if (waitpid(pid_, &status, WNOHANG) == pid_) {
         pid_ = -1;
         throw std::runtime_error("FerretDB exited at start; see " + log);
       }
-      std::this_thread::sleep_for(std::chrono::milliseconds(50));
+      std::this_thread::sleep_for(std::chrono::milliseconds(10));
     }
     throw std::runtime_error("FerretDB did not listen within 15 s; see " + log);
   }

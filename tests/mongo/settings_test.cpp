@@ -71,6 +71,12 @@ TEST_CASE("the redacted URI hides tlsCertificateKeyFilePassword too") {
         "tlsCertificateKeyFilePassword=***&unknownOption=1");
   CHECK(redact_uri("mongodb://h/?TLSCERTIFICATEKEYFILEPASSWORD=keypassword1") ==
         "mongodb://h/?TLSCERTIFICATEKEYFILEPASSWORD=***");
+  // libmongoc ends an option's value at '&' only: "key;pass" is all the password (the URI
+  // fuzzer found "***;pass" in the redacted URI).
+  CHECK(redact_uri("mongodb://h/?tlsCertificateKeyFilePassword=key;password1&w=1") ==
+        "mongodb://h/?tlsCertificateKeyFilePassword=***&w=1");
+  CHECK(parse_uri("mongodb://h/?tls=true&tlsCertificateKeyFilePassword=key;password1")
+            .tls_certificate_key_password == "key;password1");
   // Malformed, with no '?' before the option: hidden all the same.
   CHECK(redact_uri("mongodb://h&tlsCertificateKeyFilePassword=keypassword1&x=1") ==
         "mongodb://h&tlsCertificateKeyFilePassword=***&x=1");

@@ -114,6 +114,17 @@ TEST_CASE("parse errors hide the password whatever libpq quotes", "[pg]") {
     CHECK_THAT(message, !Catch::Contains("Hunter2Pw"));
     CHECK_THAT(message, Catch::StartsWith("PostgreSQL connection string: "));
   }
+  // A password holding a '"' in a string libpq quotes back (bad percent-encoding here): the
+  // quote inside the token looked like the end of a one-character quote, and the rest showed.
+  auto quoted = message_of("postgres://u:p\"Hunter2Pw%zz@h/db");
+  CHECK_THAT(quoted, !Catch::Contains("Hunter2Pw"));
+  CHECK_THAT(quoted, Catch::Contains("\"***\""));
+  // Found by the same fuzzer: libpq reads a URI's userinfo up to its first '@', even past a
+  // '?', so an unencoded '@' in a password of the query made "?...&password=Hunter2" the user
+  // name, shown in the address that logs use.
+  auto c = parse_conninfo("postgresql://?host=h&password=Hunter2@Pw/db", o);
+  CHECK_THAT(c.address, !Catch::Contains("Hunter2"));
+  CHECK_THAT(c.address, Catch::Contains("password=***"));
   // Without a password, libpq's quote stays: it says what is wrong.
   CHECK_THAT(message_of("host=h nosuchoption=1"), Catch::Contains("\"nosuchoption\""));
 }

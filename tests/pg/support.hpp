@@ -34,15 +34,4 @@ auto run(IOLoop& loop, F&& fn, Clock::duration limit = 30s) {
   return loop.run_sync(std::forward<F>(fn), limit);
 }
 
-// Runs the loop until done() holds or the limit passes; returns whether it held. For what settles
-// a step after a Future resolves (a connection going back to its pool, say).
-template <class Done>
-bool run_until(IOLoop& loop, Done done, Clock::duration limit = 5s) {
-  const auto deadline = Clock::now() + limit;
-  while (!done() && Clock::now() < deadline) {
-    loop.run_sync([]() -> Future<void> { co_await gale::sleep(5ms); });
-  }
-  return done();
-}
-
 }  // namespace gale::testing

@@ -69,8 +69,10 @@ TEST_CASE("a timed-out query in a pipeline does not disturb the queries around i
 
 TEST_CASE("pool exhaustion fails at the deadline with a clear message", "[pg]") {
   IOLoop loop;
-  Client pg(pg_uri_with("pool_max_size=2&pool_acquire_timeout_ms=400"));
+  Client pg(pg_uri_with("pool_max_size=2&pool_min_size=2&pool_acquire_timeout_ms=400"));
   run(loop, [&]() -> Future<void> {
+    // Both connections open first: on a loaded machine a connect alone can take 400 ms.
+    for (int i = 0; i < 200 && pg.pool_stats().idle < 2; ++i) co_await gale::sleep(50ms);
     auto tx1 = co_await pg.transaction();
     auto tx2 = co_await pg.transaction();
     auto started = Clock::now();
@@ -101,6 +103,24 @@ TEST_CASE("pool exhaustion fails at the deadline with a clear message", "[pg]") 
     // Once a connection is back, queries run again.
     CHECK(co_await pg.query_value<int>("SELECT 5") == 5);
     co_await tx2.rollback();
+  });
+}
+
+TEST_CASE("pool_stats counts the queries waiting for a connection", "[pg]") {
+  IOLoop loop;
+  Client pg(pg_uri_with("pool_max_size=1&pool_acquire_timeout_ms=5000"));
+  run(loop, [&]() -> Future<void> {
+    auto tx = co_await pg.transaction();  // the only connection
+    std::vector<Future<int>> queued;
+    for (int i = 0; i < 3; ++i) queued.push_back(pg.query_value<int>("SELECT $1::int", i));
+    co_await gale::sleep(50ms);
+    auto during = pg.pool_stats();
+    CHECK(during.waiting == 3);
+    CHECK(during.in_use == 1);
+    co_await tx.commit();
+    auto values = co_await gale::gather(std::move(queued));
+    CHECK(values == std::vector<int>{0, 1, 2});
+    CHECK(pg.pool_stats().waiting == 0);
   });
 }
 
