@@ -35,6 +35,13 @@ struct Table {
   std::string name;
 };
 
+// Waits (up to 10 s) until two coroutines have counted themselves in `arrived`; a retry, which
+// finds the count already there, goes on at once.
+Future<void> both_arrived(const int& arrived) {
+  const auto until = gale::Clock::now() + 10s;
+  while (arrived < 2 && gale::Clock::now() < until) co_await gale::sleep(5ms);
+}
+
 }  // namespace
 
 TEST_CASE("a committed transaction keeps its writes, a rolled back one does not", "[pg]") {
@@ -148,6 +155,7 @@ TEST_CASE("run_in_transaction retries serialization failures", "[pg]") {
   run(loop,
       [&]() -> Future<void> { co_await pg.execute("INSERT INTO " + t.name + " VALUES (1, 0)"); });
   int attempts = 0;
+  int read = 0;
   // Two serializable transactions read then write the same row at once: one must fail with 40001
   // and, retried, succeed. Both increments land.
   auto bump = [&]() -> Future<void> {
@@ -155,7 +163,8 @@ TEST_CASE("run_in_transaction retries serialization failures", "[pg]") {
         [&](Transaction& tx) -> Future<void> {
           ++attempts;
           auto v = co_await tx.query_value<int>("SELECT v FROM " + t.name + " WHERE id = 1");
-          co_await gale::sleep(100ms);  // let the other one read the same value
+          ++read;
+          co_await both_arrived(read);  // both read the same value before either writes
           co_await tx.execute("UPDATE " + t.name + " SET v = $1 WHERE id = 1", v + 1);
         },
         {.isolation = Isolation::serializable});
@@ -176,13 +185,16 @@ TEST_CASE("run_in_transaction retries a real deadlock", "[pg]") {
     co_await pg.execute("INSERT INTO " + t.name + " VALUES (1, 0), (2, 0)");
   });
   int attempts = 0;
+  int holding = 0;
   // Two transactions lock the same two rows in opposite orders: the server breaks the deadlock
-  // (40P01) by failing one, which is run again and succeeds.
+  // (40P01) by failing one, which is run again and succeeds. Each waits until both hold their
+  // first row, so they deadlock however slowly the machine connects the second one.
   auto cross = [&](int first, int second) -> Future<void> {
     return pg.run_in_transaction([&, first, second](Transaction& tx) -> Future<void> {
       ++attempts;
       co_await tx.execute("UPDATE " + t.name + " SET v = v + 1 WHERE id = $1", first);
-      co_await gale::sleep(200ms);
+      ++holding;
+      co_await both_arrived(holding);
       co_await tx.execute("UPDATE " + t.name + " SET v = v + 1 WHERE id = $1", second);
     });
   };
