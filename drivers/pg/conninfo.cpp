@@ -262,9 +262,9 @@ std::string scrub_parse_error(const std::string& conninfo, std::string message) 
   return message.substr(0, first + 1) + "***" + message.substr(last);
 }
 
-// "password=<value>" text inside another field (libpq reads "postgresql://?password=p@ss@h"'s
-// userinfo up to the first '@', so the user name is "?password=p") with the value hidden: the
-// address goes into logs and messages.
+// "password=<value>" (or "password='<value>'") text inside another field (libpq reads
+// "postgresql://?password=p@ss@h"'s userinfo up to the first '@', so the user name is
+// "?password=p") with the value hidden: the address goes into logs and messages.
 std::string without_password_text(std::string text) {
   static constexpr std::string_view kKey = "password=";
   std::string lowered = text;
@@ -272,6 +272,9 @@ std::string without_password_text(std::string text) {
   for (auto pos = lowered.find(kKey); pos != std::string::npos; pos = lowered.find(kKey, pos)) {
     auto start = pos + kKey.size();
     auto end = std::min(lowered.find_first_of("&' \t@/", start), lowered.size());
+    if (end == start && end < lowered.size() && lowered[end] == '\'') {  // a quoted value
+      end = std::min(lowered.find('\'', start + 1) + 1, lowered.size());
+    }
     text.replace(start, end - start, "***");
     lowered.replace(start, end - start, "***");
     pos = start + 3;

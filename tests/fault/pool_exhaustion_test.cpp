@@ -97,6 +97,59 @@ double mib(std::size_t bytes) {
   return static_cast<double>(bytes) / (1024.0 * 1024.0);
 }
 
+// The answers of one burst: who was served, who waited and who was refused, and when.
+void check_burst(const Burst& b, std::size_t round, std::size_t rss_before) {
+  std::size_t ok = 0, waited = 0, refused = 0, other = 0;
+  fault::Latencies waited_ms, refused_ms, ok_ms, server_wait_ms;
+  std::string first_other;
+  for (const auto& a : b.answers) {
+    if (a.status == 200) {
+      ++ok;
+      ok_ms.add(a.took);
+    } else if (a.status == 503 && a.envelope &&
+               a.message.find("queue is full") != std::string::npos) {
+      ++refused;
+      refused_ms.add(a.took);
+    } else if (a.status == 503 && a.envelope &&
+               a.message.find("no PostgreSQL connection free after") != std::string::npos) {
+      ++waited;
+      waited_ms.add(a.took);
+      server_wait_ms.add(std::chrono::milliseconds(a.waited_ms));
+    } else {
+      ++other;
+      if (first_other.empty()) first_other = std::to_string(a.status) + " " + a.message;
+    }
+  }
+  INFO("round " << round << ": " << first_other);
+  CHECK(other == 0);
+  // 2 connections x 64 pipelined queries were sent and waited for the lock, then succeeded.
+  CHECK(ok >= 2 * 64);
+  CHECK(ok_ms.percentile(1) >= 1000.0 * 0.9 * kLockHeld.count());
+  CHECK(waited > 0);
+  CHECK(waited <= kMaxWaiters);
+  CHECK(refused > 0);
+  // A queued query gives up at the wait deadline (1 s), not before, and not much after, as
+  // the program measures it (its deadline timer); over HTTP the answer comes after at least
+  // that long. A refused one says the queue is full: it did not wait. Nothing hangs: every
+  // answer within the deadline plus 1.5 s of a loaded machine (an ASan build under ctest -j 2).
+  CHECK(server_wait_ms.percentile(1) >= 1000);
+  CHECK(server_wait_ms.max() < 1000 + 300);
+  CHECK(waited_ms.percentile(1) >= 1000);
+  CHECK(waited_ms.max() < 1000 + 1500);
+  CHECK(refused_ms.max() < 1000 + 1500);
+  // The queue never held more than its bound (and it was used).
+  CHECK(b.most_waiting > 0);
+  CHECK(b.most_waiting <= static_cast<double>(kMaxWaiters));
+  std::printf(
+      "[figures] pool exhaustion, burst %zu of %d GETs on 2 connections (64 pipelined each), "
+      "queue bound %zu: %zu answered 200 after the lock (%.0f-%.0f ms), %zu 503 after waiting "
+      "%.0f-%.0f ms (answered at %.0f-%.0f ms), %zu 503 at once (queue full, answered by %.0f "
+      "ms); queue peak %.0f; RSS %.1f MiB before, peak %.1f MiB\n",
+      round + 1, kBurst, kMaxWaiters, ok, ok_ms.percentile(1), ok_ms.max(), waited,
+      server_wait_ms.percentile(1), server_wait_ms.max(), waited_ms.percentile(1), waited_ms.max(),
+      refused, refused_ms.max(), b.most_waiting, mib(rss_before), mib(b.peak_rss));
+}
+
 }  // namespace
 
 TEST_CASE(
@@ -123,57 +176,7 @@ TEST_CASE(
   INFO(app.log());
   REQUIRE(app.alive());
   for (std::size_t round = 0; round < bursts.size(); ++round) {
-    const auto& b = bursts[round];
-    std::size_t ok = 0, waited = 0, refused = 0, other = 0;
-    fault::Latencies waited_ms, refused_ms, ok_ms, server_wait_ms;
-    std::string first_other;
-    for (const auto& a : b.answers) {
-      if (a.status == 200) {
-        ++ok;
-        ok_ms.add(a.took);
-      } else if (a.status == 503 && a.envelope &&
-                 a.message.find("queue is full") != std::string::npos) {
-        ++refused;
-        refused_ms.add(a.took);
-      } else if (a.status == 503 && a.envelope &&
-                 a.message.find("no PostgreSQL connection free after") != std::string::npos) {
-        ++waited;
-        waited_ms.add(a.took);
-        server_wait_ms.add(std::chrono::milliseconds(a.waited_ms));
-      } else {
-        ++other;
-        if (first_other.empty()) first_other = std::to_string(a.status) + " " + a.message;
-      }
-    }
-    INFO("round " << round << ": " << first_other);
-    CHECK(other == 0);
-    // 2 connections x 64 pipelined queries were sent and waited for the lock, then succeeded.
-    CHECK(ok >= 2 * 64);
-    CHECK(ok_ms.percentile(1) >= 1000.0 * 0.9 * kLockHeld.count());
-    CHECK(waited > 0);
-    CHECK(waited <= kMaxWaiters);
-    CHECK(refused > 0);
-    // A queued query gives up at the wait deadline (1 s), not before, and not much after, as
-    // the program measures it (its deadline timer); over HTTP the answer comes after at least
-    // that long. A refused one says the queue is full: it did not wait. Nothing hangs: every
-    // answer within the deadline plus 1.5 s of a loaded machine (an ASan build under ctest -j 2).
-    CHECK(server_wait_ms.percentile(1) >= 1000);
-    CHECK(server_wait_ms.max() < 1000 + 300);
-    CHECK(waited_ms.percentile(1) >= 1000);
-    CHECK(waited_ms.max() < 1000 + 1500);
-    CHECK(refused_ms.max() < 1000 + 1500);
-    // The queue never held more than its bound (and it was used).
-    CHECK(b.most_waiting > 0);
-    CHECK(b.most_waiting <= static_cast<double>(kMaxWaiters));
-    std::printf(
-        "[figures] pool exhaustion, burst %zu of %d GETs on 2 connections (64 pipelined each), "
-        "queue bound %zu: %zu answered 200 after the lock (%.0f-%.0f ms), %zu 503 after waiting "
-        "%.0f-%.0f ms (answered at %.0f-%.0f ms), %zu 503 at once (queue full, answered by %.0f "
-        "ms); queue peak %.0f; RSS %.1f MiB before, peak %.1f MiB\n",
-        round + 1, kBurst, kMaxWaiters, ok, ok_ms.percentile(1), ok_ms.max(), waited,
-        server_wait_ms.percentile(1), server_wait_ms.max(), waited_ms.percentile(1),
-        waited_ms.max(), refused, refused_ms.max(), b.most_waiting, mib(rss_before),
-        mib(b.peak_rss));
+    check_burst(bursts[round], round, rss_before);
   }
   // Memory is bounded: a burst costs at most 16 KiB per request (about 3.5 KiB measured: its
   // connection, request, handler and query), and a second burst like the first does not raise

@@ -13,6 +13,7 @@
 #include "fault/fault_proxy.hpp"
 #include "fault/latency.hpp"
 #include "fault/scratch_table.hpp"
+#include "fault/traffic.hpp"
 #include "fault/until.hpp"
 #include "gale/loop/loop.hpp"
 #include "gale/web/http_client.hpp"
@@ -29,7 +30,6 @@ using nlohmann::json;
 namespace {
 
 constexpr auto kSlack = 500ms;  // HTTP and scheduling on a busy machine
-constexpr int kClients = 8;
 
 struct Backend {
   const char* name;
@@ -39,92 +39,6 @@ struct Backend {
 const Backend kPg{"PostgreSQL", 2s, true};  // two queries of 1 s at most (PATCH, DELETE)
 // FerretDB (SQLite) itself takes up to ~400 ms for an operation here: 2 s leaves it room.
 const Backend kMongo{"MongoDB", 2s, false};
-
-struct Sample {
-  std::string phase;
-  std::string op;
-  int status = 0;
-  bool envelope = true;
-  Clock::time_point start, end;
-  std::string detail;
-};
-
-class Traffic {
- public:
-  Traffic(gale::testing::CrudProcess& app, std::vector<std::string> ids, bool patches)
-      : app_(app), ids_(std::move(ids)), patches_(patches) {}
-
-  void start() {
-    for (int i = 0; i < kClients; ++i) running_.push_back(client(i));
-  }
-  Future<void> stop() {
-    stopped_ = true;
-    co_await gale::gather(std::move(running_));
-  }
-  void phase(std::string name) { phase_ = std::move(name); }
-  const std::vector<Sample>& samples() const noexcept { return samples_; }
-  // When the first 2xx of a request started after `t` came (max() if none).
-  Clock::time_point first_success_after(Clock::time_point t) const {
-    auto first = Clock::time_point::max();
-    for (const auto& s : samples_) {
-      if (s.status / 100 == 2 && s.start >= t) first = std::min(first, s.end);
-    }
-    return first;
-  }
-
- private:
-  Future<void> client(int n) {
-    for (long i = n; !stopped_; i += kClients) {
-      const std::string& id = ids_[static_cast<std::size_t>(i) % ids_.size()];
-      gale::web::HTTPRequest r;
-      std::string op;
-      switch (i % 4 == 2 && !patches_ ? 0 : i % 4) {
-        case 0:
-          op = "GET";
-          r = gale::testing::json_request("GET");
-          r.url = app_.url("/notes/" + id);
-          break;
-        case 1:
-          op = "POST";
-          r = gale::testing::json_request(
-              "POST", json{{"slug", "slow-" + std::to_string(i)}, {"title", "t"}});
-          r.url = app_.url("/notes");
-          break;
-        case 2:
-          op = "PATCH";
-          r = gale::testing::json_request("PATCH", json{{"done", i % 8 == 2}});
-          r.url = app_.url("/notes/" + id);
-          break;
-        default:
-          op = "LIST";
-          r = gale::testing::json_request("GET");
-          r.url = app_.url("/notes?limit=10");
-      }
-      r.request_timeout = 30s;
-      Sample s{phase_, op, 0, true, Clock::now(), {}, {}};
-      try {
-        auto response = co_await gale::web::fetch(std::move(r));
-        s.status = response.code;
-        if (response.code >= 400) {
-          s.envelope = gale::testing::is_error_envelope(response);
-          s.detail = response.body;
-        }
-      } catch (const std::exception& e) {
-        s.detail = e.what();
-      }
-      s.end = Clock::now();
-      samples_.push_back(std::move(s));
-    }
-  }
-
-  gale::testing::CrudProcess& app_;
-  std::vector<std::string> ids_;
-  bool patches_;
-  std::string phase_ = "clean";
-  bool stopped_ = false;
-  std::vector<Future<void>> running_;
-  std::vector<Sample> samples_;
-};
 
 Future<std::vector<std::string>> seed(gale::testing::CrudProcess& app) {
   std::vector<std::string> ids;
@@ -144,7 +58,7 @@ struct PhaseFigures {
   std::string first_other, first_late;
 };
 
-std::map<std::string, PhaseFigures> tally(const std::vector<Sample>& samples,
+std::map<std::string, PhaseFigures> tally(const std::vector<fault::Sample>& samples,
                                           Clock::duration deadline) {
   std::map<std::string, PhaseFigures> out;
   for (const auto& s : samples) {
@@ -177,7 +91,7 @@ void run_phases(const Backend& backend, gale::testing::CrudProcess& app, fault::
   app.wait_ready();
   auto& loop = IOLoop::current();
   auto ids = loop.run_sync([&] { return seed(app); }, 60s);
-  Traffic traffic(app, ids, backend.patches);
+  fault::Traffic traffic(app, ids, backend.patches);
   Clock::time_point blackhole_from, healed_at;
   bool served_again = false;
 

@@ -66,6 +66,28 @@ Future<double> gauge(std::string url, std::string name) {
   co_return std::stod(response.body.substr(at + name.size() + 2));
 }
 
+// How the server ended the slow connections: a 408, when (from each one's first byte), closed.
+struct Closing {
+  std::size_t answered_408 = 0;
+  std::size_t on_time = 0;  // answered between the header timeout and 1 s after it
+  Clock::duration first_answer = Clock::duration::max(), last_answer{}, last_close{};
+};
+
+Closing judge(const std::vector<fault::Slowloris::Conn>& conns) {
+  Closing c;
+  for (const auto& conn : conns) {
+    if (conn.received.rfind("HTTP/1.1 408", 0) == 0) ++c.answered_408;
+    auto answer = conn.answered - conn.first_byte;
+    if (answer >= kHeaderTimeout - 50ms && answer <= kHeaderTimeout + 1s) ++c.on_time;
+    c.first_answer = std::min(c.first_answer, answer);
+    c.last_answer = std::max(c.last_answer, answer);
+    if (conn.closed != Clock::time_point{}) {
+      c.last_close = std::max(c.last_close, conn.closed - conn.first_byte);
+    }
+  }
+  return c;
+}
+
 }  // namespace
 
 TEST_CASE(
@@ -112,19 +134,10 @@ TEST_CASE(
   REQUIRE(latencies.size() >= 500);
   CHECK(latencies.percentile(99) < 50);
   CHECK(left == 0);
-  std::size_t answered_408 = 0, on_time = 0;
-  Clock::duration first_answer = Clock::duration::max(), last_answer{}, last_close{};
-  for (const auto& c : slow.conns()) {
-    if (c.received.rfind("HTTP/1.1 408", 0) == 0) ++answered_408;
-    auto answer = c.answered - c.first_byte;
-    if (answer >= kHeaderTimeout - 50ms && answer <= kHeaderTimeout + 1s) ++on_time;
-    first_answer = std::min(first_answer, answer);
-    last_answer = std::max(last_answer, answer);
-    if (c.closed != Clock::time_point{}) last_close = std::max(last_close, c.closed - c.first_byte);
-  }
-  CHECK(answered_408 == kSlow);
-  CHECK(on_time == kSlow);  // 408 at the header timeout (3 s), not before, at most 1 s late
-  CHECK(last_close <= kHeaderTimeout + kLinger + 1s);
+  auto closed = judge(slow.conns());
+  CHECK(closed.answered_408 == kSlow);
+  CHECK(closed.on_time == kSlow);  // 408 at the header timeout (3 s), not before, at most 1 s late
+  CHECK(closed.last_close <= kHeaderTimeout + kLinger + 1s);
   // Every descriptor of the slow connections is given back.
   long fds_after = app.other_fds();
   for (int i = 0; i < 100 && fds_after > fds_before; ++i) {
@@ -138,6 +151,6 @@ TEST_CASE(
       "between %.2f and %.2f s after its first byte and was closed by %.2f s; descriptors "
       "other than connections: %ld before, %ld after\n",
       kSlow, connections, latencies.size(), latencies.percentile(50), latencies.percentile(99),
-      latencies.max(), failures, seconds(first_answer), seconds(last_answer), seconds(last_close),
-      fds_before, fds_after);
+      latencies.max(), failures, seconds(closed.first_answer), seconds(closed.last_answer),
+      seconds(closed.last_close), fds_before, fds_after);
 }

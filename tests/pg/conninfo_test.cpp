@@ -125,6 +125,8 @@ TEST_CASE("parse errors hide the password whatever libpq quotes", "[pg]") {
   auto c = parse_conninfo("postgresql://?host=h&password=Hunter2@Pw/db", o);
   CHECK_THAT(c.address, !Catch::Contains("Hunter2"));
   CHECK_THAT(c.address, Catch::Contains("password=***"));
+  auto quoted_host = parse_conninfo("host='h password=\\'Hunter2Pw\\'' dbname=d", o);
+  CHECK_THAT(quoted_host.address, !Catch::Contains("Hunter2Pw"));
   // Without a password, libpq's quote stays: it says what is wrong.
   CHECK_THAT(message_of("host=h nosuchoption=1"), Catch::Contains("\"nosuchoption\""));
 }
