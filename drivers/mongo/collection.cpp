@@ -44,6 +44,15 @@ std::optional<std::int64_t> max_time(const std::optional<std::int64_t>& explicit
   return std::nullopt;
 }
 
+// An index hint: its name, or its key pattern.
+void add_hint(CommandBuilder& b, const json& hint) {
+  if (hint.is_string()) {
+    b.str("hint", hint.get<std::string>());
+  } else {
+    b.keys("hint", hint);
+  }
+}
+
 // The document with an _id (generated first when missing), and that _id.
 std::pair<Document, json> with_id(const json& document) {
   if (!document.is_object()) {
@@ -474,11 +483,7 @@ Document find_command(const std::string& name, const json& filter, const FindOpt
   if (o.limit != 0) b.i64("limit", limit);
   if (o.limit < 0) b.boolean("singleBatch", true);
   if (o.batch_size > 0) b.i32("batchSize", o.batch_size);
-  if (o.hint.is_string()) {
-    b.str("hint", o.hint.get<std::string>());
-  } else {
-    b.keys("hint", o.hint);
-  }
+  add_hint(b, o.hint);
   if (auto mt = max_time(o.max_time_ms, o.timeout)) b.i64("maxTimeMS", *mt);
   b.json("collation", o.collation);
   return b.done();
@@ -600,11 +605,7 @@ Cursor Collection::aggregate(json pipeline, AggregateOptions o) {
   if (o.batch_size > 0) cursor["batchSize"] = o.batch_size;
   b.json("cursor", cursor);
   if (o.allow_disk_use) b.boolean("allowDiskUse", true);
-  if (o.hint.is_string()) {
-    b.str("hint", o.hint.get<std::string>());
-  } else {
-    b.keys("hint", o.hint);
-  }
+  add_hint(b, o.hint);
   if (auto mt = max_time(o.max_time_ms, o.timeout)) b.i64("maxTimeMS", *mt);
   b.json("collation", o.collation);
   s->first.database = database_;
