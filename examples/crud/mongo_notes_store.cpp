@@ -160,18 +160,10 @@ gale::Future<std::vector<Note>> MongoNotesStore::list(ListQuery q) {
 gale::Future<WriteResult> MongoNotesStore::update(std::string id, NoteFields f,
                                                   std::string updated_at, Versions accept) {
   for (int attempt = 1;; ++attempt) {
-    auto current = co_await find(id);
-    if (!current) co_return WriteResult{WriteStatus::not_found, std::nullopt};
-    const std::int64_t version = current->version;
-    if (!accepts(accept, version)) co_return WriteResult{WriteStatus::stale, std::nullopt};
-    if (!co_await claims_.take(id, version + 1)) {
-      // Another writer is moving the note to version + 1: a conditional write is stale; an
-      // unconditional one waits a moment and writes after it.
-      if (!accept.empty()) co_return WriteResult{WriteStatus::stale, std::nullopt};
-      if (attempt == kWriteAttempts) throw busy();
-      co_await gale::sleep(std::chrono::milliseconds(2 * attempt));
-      continue;
-    }
+    auto claim = co_await claim_next_version(id, accept, attempt);
+    if (claim.outcome == Claim::again) continue;
+    if (claim.outcome != Claim::taken) co_return WriteResult{claim.status(), std::nullopt};
+    const std::int64_t version = claim.version;
     std::optional<json> doc;
     std::exception_ptr failed;
     try {
@@ -214,18 +206,12 @@ gale::Future<std::optional<json>> MongoNotesStore::write_version(std::string id,
 
 gale::Future<WriteResult> MongoNotesStore::remove(std::string id, Versions accept) {
   for (int attempt = 1;; ++attempt) {
-    auto current = co_await find(id);
-    if (!current) co_return WriteResult{WriteStatus::not_found, std::nullopt};
-    const std::int64_t version = current->version;
-    if (!accepts(accept, version)) co_return WriteResult{WriteStatus::stale, std::nullopt};
     // A delete ends the version: it claims version + 1 like a write, so that a delete and an
     // update holding the same ETag cannot both succeed.
-    if (!co_await claims_.take(id, version + 1)) {
-      if (!accept.empty()) co_return WriteResult{WriteStatus::stale, std::nullopt};
-      if (attempt == kWriteAttempts) throw busy();
-      co_await gale::sleep(std::chrono::milliseconds(2 * attempt));
-      continue;
-    }
+    auto claim = co_await claim_next_version(id, accept, attempt);
+    if (claim.outcome == Claim::again) continue;
+    if (claim.outcome != Claim::taken) co_return WriteResult{claim.status(), std::nullopt};
+    const std::int64_t version = claim.version;
     json filter = id_filter(id, Versions{version});
     auto r = co_await notes_.delete_one(std::move(filter));
     if (r.deleted_count == 0) {
@@ -236,6 +222,22 @@ gale::Future<WriteResult> MongoNotesStore::remove(std::string id, Versions accep
     co_await claims_.release_all(id);
     co_return WriteResult{WriteStatus::done, std::nullopt};
   }
+}
+
+gale::Future<MongoNotesStore::Claim> MongoNotesStore::claim_next_version(const std::string& id,
+                                                                         const Versions& accept,
+                                                                         int attempt) {
+  auto current = co_await find(id);
+  if (!current) co_return Claim{Claim::missing, 0};
+  const std::int64_t version = current->version;
+  if (!accepts(accept, version)) co_return Claim{Claim::stale, version};
+  if (co_await claims_.take(id, version + 1)) co_return Claim{Claim::taken, version};
+  // Another writer is moving the note to version + 1: a conditional write is stale; an
+  // unconditional one waits a moment and writes after it.
+  if (!accept.empty()) co_return Claim{Claim::stale, version};
+  if (attempt == kWriteAttempts) throw busy();
+  co_await gale::sleep(std::chrono::milliseconds(2 * attempt));
+  co_return Claim{Claim::again, version};
 }
 
 gale::Future<WriteResult> MongoNotesStore::missing_or_stale(std::string id) {

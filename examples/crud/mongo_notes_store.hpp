@@ -4,6 +4,7 @@
 // writers holding one ETag cannot both win, on MongoDB and on FerretDB alike.
 #pragma once
 
+#include <cstdint>
 #include <string>
 
 #include "crud/notes_store.hpp"
@@ -26,6 +27,19 @@ class MongoNotesStore final : public NotesStore {
   gale::Future<WriteResult> remove(std::string id, Versions accept) override;
 
  private:
+  // The claim of a note's next version (version_claims.hpp), read from its current version.
+  struct Claim {
+    enum Outcome { taken, missing, stale, again } outcome;
+    std::int64_t version;  // the version read
+    WriteStatus status() const {
+      return outcome == missing ? WriteStatus::not_found : WriteStatus::stale;
+    }
+  };
+  // Reads the note and claims version + 1 for the caller's write; `again`: another writer holds
+  // the claim, and an unconditional write should read the note again (after a pause); throws
+  // busy() on the last attempt.
+  gale::Future<Claim> claim_next_version(const std::string& id, const Versions& accept,
+                                         int attempt);
   gale::Future<WriteResult> missing_or_stale(std::string id);
   gale::Future<std::optional<gale::mongo::json>> write_version(std::string id, NoteFields fields,
                                                                std::string updated_at,
