@@ -57,3 +57,16 @@ void StateBase::wake() noexcept {
 }
 
 }  // namespace gale::detail
+
+namespace gale {
+
+Future<void> make_ready_future() {
+  static thread_local const Future<void> ready = [] {
+    Promise<void> p;
+    p.set_value();
+    return p.get_future();
+  }();
+  return ready;
+}
+
+}  // namespace gale

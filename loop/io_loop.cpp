@@ -33,8 +33,10 @@ thread_local ThreadLoops t_loops;
 }  // namespace
 
 struct IOLoop::Impl {
-  // Concurrency hint 1: one thread runs the context, so posts from that thread skip the lock.
-  asio::io_context context{1};
+  // One thread runs the context and uses its sockets: posts from that thread skip the scheduler's
+  // lock, and socket operations skip the per-socket lock (UNSAFE_IO). Other threads reach the loop
+  // only through posts (add_callback, the executor's results), which stay locked.
+  asio::io_context context{ASIO_CONCURRENCY_HINT_UNSAFE_IO};
   asio::executor_work_guard<asio::io_context::executor_type> work{context.get_executor()};
   detail::TimerQueue timers{context};
   detail::ReadyQueue ready{context};
