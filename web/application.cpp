@@ -4,6 +4,8 @@
 #include <asio/ip/address.hpp>
 
 #include <atomic>
+#include <bit>
+#include <cstring>
 #include <random>
 
 #include "gale/loop/fork_guard.hpp"
@@ -53,36 +55,35 @@ bool sane_request_id(std::string_view id) noexcept {
   return true;
 }
 
-// "<8 hex digits of this process>-<counter>": unique per process, cheap; the prefix is drawn anew
-// in each forked worker.
-std::string new_request_id() {
+// "<8 hex digits of this process>-<counter in hex>": unique per process, cheap; the prefix is
+// drawn anew in each forked worker.
+void new_request_id(std::string& out) {
+  static constexpr char kHex[] = "0123456789abcdef";
   thread_local std::uint64_t generation = ~std::uint64_t{0};
-  thread_local std::uint32_t prefix = 0;
+  thread_local char prefix[9];
   thread_local std::uint64_t counter = 0;
   if (generation != fork_generation()) {
     generation = fork_generation();
-    prefix = std::random_device{}();
+    std::uint32_t bits = std::random_device{}();
+    for (int i = 0; i < 8; ++i) prefix[i] = kHex[(bits >> (28 - 4 * i)) & 0xf];
+    prefix[8] = '-';
     counter = 0;
   }
-  static constexpr char kHex[] = "0123456789abcdef";
-  char text[8 + 1 + 16];
-  for (int i = 0; i < 8; ++i) text[i] = kHex[(prefix >> (28 - 4 * i)) & 0xf];
-  text[8] = '-';
-  std::size_t n = 9;
   std::uint64_t c = ++counter;
-  char digits[16];
-  std::size_t d = 0;
-  do {
-    digits[d++] = kHex[c & 0xf];
-    c >>= 4;
-  } while (c != 0);
-  while (d > 0) text[n++] = digits[--d];
-  return std::string(text, n);
+  int digits = (67 - std::countl_zero(c)) / 4;  // hex digits of c (c > 0)
+  char text[sizeof prefix + 16];
+  std::memcpy(text, prefix, sizeof prefix);
+  for (int i = digits - 1; i >= 0; --i, c >>= 4) text[sizeof prefix + i] = kHex[c & 0xf];
+  out.assign(text, sizeof prefix + static_cast<std::size_t>(digits));
 }
 
 void assign_request_id(HTTPServerRequest& request) {
   auto given = request.headers.get("X-Request-Id");
-  request.request_id = given && sane_request_id(*given) ? std::string(*given) : new_request_id();
+  if (given && sane_request_id(*given)) {
+    request.request_id.assign(*given);
+  } else {
+    new_request_id(request.request_id);
+  }
 }
 
 bool valid_ip(std::string_view text) {

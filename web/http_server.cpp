@@ -48,6 +48,7 @@ ServerCore::ServerCore(Application& application, IOLoop& io_loop)
       acceptor(io_loop.context().get_executor()),
       timer_(io_loop.context()),
       tick_(tick_for(application.settings())) {
+  spare_requests_.reserve(kSpareRequests);
   lists_[kWaitHeaders].timeout = settings.header_timeout;
   lists_[kWaitBody].timeout = settings.body_timeout;
   lists_[kWaitIdle].timeout = settings.idle_connection_timeout;
@@ -124,6 +125,19 @@ void ServerCore::track(Connection* c, Waiting which) noexcept {
   }
   l.tail = c;
   arm_timer();
+}
+
+std::unique_ptr<HTTPServerRequest> ServerCore::take_request() {
+  if (spare_requests_.empty()) return std::make_unique<HTTPServerRequest>();
+  std::unique_ptr<HTTPServerRequest> r = std::move(spare_requests_.back());
+  spare_requests_.pop_back();
+  return r;
+}
+
+void ServerCore::recycle(std::unique_ptr<HTTPServerRequest> request) noexcept {
+  if (spare_requests_.size() == kSpareRequests) return;  // the request is freed
+  request->reset();
+  spare_requests_.push_back(std::move(request));  // reserved: does not allocate
 }
 
 void ServerCore::untrack(Connection* c) noexcept {

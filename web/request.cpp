@@ -79,4 +79,29 @@ double HTTPServerRequest::elapsed_ms() const noexcept {
       .count();
 }
 
+void HTTPServerRequest::reset() noexcept {
+  constexpr std::size_t kKeepBody = 4096;
+  constexpr std::size_t kKeepFields = 32;
+  method.clear();
+  uri.clear();
+  version.clear();
+  if (headers.fields().capacity() > kKeepFields) {
+    std::vector<HTTPHeaders::Field>().swap(headers.fields());
+  } else {
+    headers.clear();
+  }
+  if (body.capacity() > kKeepBody) {
+    std::string().swap(body);
+  } else {
+    body.clear();
+  }
+  remote_ip.clear();
+  protocol.assign("http");  // fits the room any string has inline: no allocation
+  request_id.clear();
+  start_time = {};
+  keep_alive = false;
+  query_args_.reset();
+  body_args_.reset();
+}
+
 }  // namespace gale::web

@@ -45,6 +45,10 @@ struct HTTPServerRequest {
   // Milliseconds since the request arrived (its headers were complete).
   double elapsed_ms() const noexcept;
 
+  // Back to a fresh request (equal to a default-constructed one), keeping the storage of small
+  // fields: the server reuses request objects.
+  void reset() noexcept;
+
  private:
   mutable std::optional<std::vector<std::pair<std::string, std::string>>> query_args_;
   mutable std::optional<std::vector<std::pair<std::string, std::string>>> body_args_;

@@ -2,13 +2,17 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
+#include <array>
 #include <charconv>
+#include <cstring>
 
 #include "gale/loop/error.hpp"
 #include "gale/loop/log.hpp"
 #include "gale/web/application.hpp"
 #include "gale/web/detail/date_cache.hpp"
 #include "gale/web/detail/gzip.hpp"
+#include "gale/web/detail/json_writer.hpp"
 #include "gale/web/detail/response_sink.hpp"
 #include "gale/web/detail/utf8.hpp"
 #include "gale/web/http_error.hpp"
@@ -52,12 +56,12 @@ const std::string& last_value(const std::vector<std::pair<std::string, std::stri
 }  // namespace
 
 RequestHandler::RequestHandler() = default;
-RequestHandler::~RequestHandler() = default;
+RequestHandler::~RequestHandler() {
+  if (sink_ && request_) sink_->recycle(std::move(request_));
+}
 
 Future<void> RequestHandler::prepare() {
-  // One shared ready Future per thread: no allocation per request.
-  static thread_local const Future<void> ready = make_ready_future();
-  return ready;
+  return make_ready_future();  // shared per thread: no allocation per request
 }
 Future<void> RequestHandler::get(std::string_view) {
   return method_not_allowed();
@@ -206,54 +210,82 @@ void RequestHandler::clear_header(std::string_view name) {
 void RequestHandler::write(std::string_view chunk) {
   if (finished_) throw Error(ErrorKind::internal, "write() after finish()");
   if (default_type_.empty()) default_type_ = "text/plain; charset=utf-8";
-  body_.append(chunk);
+  body_buffer().append(chunk);
 }
 
 void RequestHandler::write_json(const nlohmann::json& value) {
   if (finished_) throw Error(ErrorKind::internal, "write_json() after finish()");
   if (default_type_.empty()) default_type_ = "application/json";
-  // Serialized straight into the body by nlohmann's own serializer: no temporary string, and the
-  // adapter lives on the stack (an aliasing shared_ptr owns nothing, so nothing is allocated).
-  nlohmann::detail::output_string_adapter<char, std::string> adapter(body_);
-  nlohmann::detail::output_adapter_t<char> out(std::shared_ptr<void>(), &adapter);
-  nlohmann::detail::serializer<nlohmann::json> serializer(out, ' ',
-                                                          nlohmann::json::error_handler_t::strict);
-  serializer.dump(value, false, false, 0);
+  detail::append_json(body_buffer(), value);
+}
+
+// The body, in a pooled buffer from its first byte on.
+std::string& RequestHandler::body_buffer() {
+  if (body_.empty() && body_.capacity() < 64) body_ = sink_->buffers().take(256);
+  return body_;
 }
 
 bool RequestHandler::body_allowed() const noexcept {
   return !(status_ < 200 || status_ == 204 || status_ == 304);
 }
 
+namespace {
+
+// Head writing through a cursor: literals copy with their size known when compiling.
+template <std::size_t N>
+char* copy_in(char* p, const char (&literal)[N]) noexcept {
+  std::memcpy(p, literal, N - 1);
+  return p + (N - 1);
+}
+char* copy_in(char* p, std::string_view text) noexcept {
+  std::memcpy(p, text.data(), text.size());
+  return p + text.size();
+}
+
+// Room for every literal a head has, the status and a Content-Length.
+constexpr std::size_t kHeadLiterals = 192;
+
+}  // namespace
+
 std::string RequestHandler::serialize_head(bool chunked, std::size_t content_length) {
   bool keep_alive =
       request_->keep_alive && !sink_->closing() && (!chunked || request_->version == "HTTP/1.1");
   request_->keep_alive = keep_alive;
   std::string_view reason = reason_.empty() ? reason_phrase(status_) : std::string_view(reason_);
-  std::string out;
-  out.reserve(160 + (body_.size() < kGatherBody ? body_.size() : 0));
-  out.append("HTTP/1.1 ").append(std::to_string(status_)).append(" ").append(reason);
-  if (!settings().server_header.empty())
-    out.append("\r\nServer: ").append(settings().server_header);
-  out.append("\r\nDate: ").append(detail::http_date());
+  std::string_view server = settings().server_header;
+  std::string_view date = detail::http_date();
+  bool typed = !default_type_.empty() && !headers_.contains("Content-Type");
+  std::string_view type = typed ? default_type_ : std::string_view();
+  std::string_view id = request_->request_id;
+  std::size_t bound =
+      kHeadLiterals + reason.size() + server.size() + date.size() + type.size() + id.size();
+  for (const auto& [name, value] : headers_.fields()) bound += 4 + name.size() + value.size();
+
+  std::string out = sink_->buffers().take(bound + (body_.size() < kGatherBody ? body_.size() : 0));
+  out.resize(bound);
+  char* p = copy_in(out.data(), "HTTP/1.1 ");
+  p = std::to_chars(p, p + 3, status_).ptr;  // set_status keeps it to 3 digits
+  p = copy_in(copy_in(p, " "), reason);
+  if (!server.empty()) p = copy_in(copy_in(p, "\r\nServer: "), server);
+  p = copy_in(copy_in(p, "\r\nDate: "), date);
   for (const auto& [name, value] : headers_.fields()) {
-    out.append("\r\n").append(name).append(": ").append(value);
+    p = copy_in(copy_in(copy_in(copy_in(p, "\r\n"), name), ": "), value);
   }
-  if (!default_type_.empty() && !headers_.contains("Content-Type")) {
-    out.append("\r\nContent-Type: ").append(default_type_);
-  }
+  if (typed) p = copy_in(copy_in(p, "\r\nContent-Type: "), type);
   if (chunked && keep_alive) {
-    out.append("\r\nTransfer-Encoding: chunked");
+    p = copy_in(p, "\r\nTransfer-Encoding: chunked");
   } else if (!chunked && body_allowed()) {
-    out.append("\r\nContent-Length: ").append(std::to_string(content_length));
+    p = copy_in(p, "\r\nContent-Length: ");
+    p = std::to_chars(p, p + 20, content_length).ptr;
   }
-  out.append("\r\nX-Request-Id: ").append(request_->request_id);
+  p = copy_in(copy_in(p, "\r\nX-Request-Id: "), id);
   if (!keep_alive) {
-    out.append("\r\nConnection: close");
+    p = copy_in(p, "\r\nConnection: close");
   } else if (request_->version == "HTTP/1.0") {
-    out.append("\r\nConnection: keep-alive");
+    p = copy_in(p, "\r\nConnection: keep-alive");
   }
-  out.append("\r\n\r\n");
+  p = copy_in(p, "\r\n\r\n");
+  out.resize(static_cast<std::size_t>(p - out.data()));
   return out;
 }
 
@@ -307,7 +339,7 @@ void RequestHandler::finish() {
     bytes.append(body_);
     if (chunked_) bytes.append(body_.empty() ? "0\r\n\r\n" : "\r\n0\r\n\r\n");
   }
-  body_.clear();
+  sink_->buffers().give_back(body_);
   finished_ = true;
   sink_->send(std::move(bytes), std::move(tail), true, request_->keep_alive);
 }

@@ -128,6 +128,7 @@ class RequestHandler {
   void handle_exception(std::exception_ptr error);
   void write_error_response(int status, const ErrorInfo& info);
   std::string serialize_head(bool chunked, std::size_t content_length);
+  std::string& body_buffer();
   bool body_allowed() const noexcept;
   void maybe_gzip();
 

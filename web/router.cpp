@@ -186,10 +186,16 @@ void Router::add_template(std::string_view pattern, std::size_t id) {
   }
   if (node->id >= 0) bad_route(pattern, "the same template is routed twice");
   node->id = static_cast<long>(id);
+  if (names.empty()) exact_.emplace(std::string(pattern), node);
   node->names = std::move(names);
 }
 
 long Router::match(std::string_view path, PathArgs& args) const {
+  if (auto exact = exact_.find(path); exact != exact_.end()) {  // a literal route wins anyway
+    args.names = &exact->second->names;
+    args.values.clear();
+    return exact->second->id;
+  }
   Segments segments;
   split_path(path, segments);
   Matcher m{segments, path, {}};

@@ -16,6 +16,7 @@
 #include <regex>
 #include <string>
 #include <string_view>
+#include <unordered_map>
 #include <vector>
 
 namespace gale::web {
@@ -55,7 +56,16 @@ class Router {
 
   void add_template(std::string_view pattern, std::size_t id);
 
+  struct Hash {
+    using is_transparent = void;
+    std::size_t operator()(std::string_view s) const noexcept {
+      return std::hash<std::string_view>{}(s);
+    }
+  };
+
   std::unique_ptr<Node> root_;
+  // Templates without parameters, by their path: one look-up instead of a walk of the trie.
+  std::unordered_map<std::string, const Node*, Hash, std::equal_to<>> exact_;
   std::vector<RegexRoute> regexes_;
 };
 

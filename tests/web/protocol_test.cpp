@@ -196,3 +196,90 @@ TEST_CASE("Large bodies keep their bytes and their place among pipelined respons
   REQUIRE(posted);
   CHECK(json::parse(posted->body)["body"] == "ok");
 }
+
+namespace {
+
+// Everything a handler can see of its request.
+struct RequestDumpHandler : gale::web::RequestHandler {
+  gale::Future<void> get(std::string_view) override { return post({}); }
+  gale::Future<void> post(std::string_view) override {
+    const auto& r = request();
+    json headers = json::array();
+    for (const auto& [name, value] : r.headers.fields()) headers.push_back({name, value});
+    write_json({{"method", r.method},
+                {"uri", r.uri},
+                {"version", r.version},
+                {"headers", headers},
+                {"body", r.body},
+                {"remote_ip", r.remote_ip},
+                {"protocol", r.protocol},
+                {"query", r.query_arguments()},
+                {"form", r.body_arguments()},
+                {"keep_alive", r.keep_alive},
+                {"started", r.start_time.time_since_epoch().count() > 0}});
+    return gale::make_ready_future();
+  }
+};
+
+}  // namespace
+
+TEST_CASE("A keep-alive request sees nothing of the request before it", "[protocol]") {
+  gale::web::Settings settings = gale::testing::quiet_settings();
+  settings.xheaders = true;
+  Application app({{"/dump", gale::web::handler<RequestDumpHandler>()}}, settings);
+  ThreadedServer server(app);
+  const std::string plain = get("/dump");
+  RawClient fresh(server.port());
+  fresh.send(plain);
+  auto expected = fresh.read_response();
+  REQUIRE(expected);
+
+  RawClient c(server.port());
+  std::string body = "a=1&b=" + std::string(5000, 'x');  // a body larger than what is kept
+  c.send(
+      "POST /dump?q=1&r=2 HTTP/1.1\r\nHost: test\r\nX-Real-IP: 10.1.2.3\r\n"
+      "X-Forwarded-Proto: https\r\nX-Request-Id: first-one\r\n"
+      "Content-Type: application/x-www-form-urlencoded\r\nContent-Length: " +
+      std::to_string(body.size()) + "\r\n\r\n" + body);
+  auto first = c.read_response();
+  REQUIRE(first);
+  REQUIRE(first->status == 200);
+  CHECK(json::parse(first->body)["protocol"] == "https");
+  for (int i = 0; i < 3; ++i) {
+    c.send(plain);
+    auto next = c.read_response();
+    REQUIRE(next);
+    CHECK(json::parse(next->body) == json::parse(expected->body));
+    CHECK(next->header("X-Request-Id") != "first-one");
+  }
+}
+
+TEST_CASE("HTTPServerRequest::reset gives a fresh request", "[protocol]") {
+  gale::web::HTTPServerRequest r;
+  r.method = "POST";
+  r.uri = "/a?b=c";
+  r.version = "HTTP/1.0";
+  r.headers.add("Content-Type", "application/x-www-form-urlencoded");
+  r.body = "x=1";
+  r.remote_ip = "10.0.0.1";
+  r.protocol = "https";
+  r.request_id = "abc";
+  r.start_time = std::chrono::steady_clock::now();
+  r.keep_alive = true;
+  REQUIRE(r.query_arguments().size() == 1);
+  REQUIRE(r.body_arguments().size() == 1);
+  r.reset();
+  gale::web::HTTPServerRequest fresh;
+  CHECK(r.method == fresh.method);
+  CHECK(r.uri == fresh.uri);
+  CHECK(r.version == fresh.version);
+  CHECK(r.headers.empty());
+  CHECK(r.body.empty());
+  CHECK(r.remote_ip == fresh.remote_ip);
+  CHECK(r.protocol == "http");
+  CHECK(r.request_id.empty());
+  CHECK(r.start_time == fresh.start_time);
+  CHECK_FALSE(r.keep_alive);
+  CHECK(r.query_arguments().empty());  // parsed anew from the (empty) uri
+  CHECK(r.body_arguments().empty());
+}

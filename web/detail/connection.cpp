@@ -14,21 +14,12 @@ namespace gale::web::detail {
 namespace {
 
 constexpr std::size_t kReadSize = 64 * 1024;
-constexpr std::size_t kKeepCapacity = 4096;  // larger output buffers are freed once written
 constexpr auto kLingerTime = std::chrono::seconds(2);
 
 // One read buffer per thread: the parser copies what it keeps, so no connection holds one.
 char* read_buffer() {
   static thread_local std::array<char, kReadSize> buffer;
   return buffer.data();
-}
-
-void release_if_large(std::string& s) {
-  if (s.capacity() > kKeepCapacity) {
-    std::string().swap(s);
-  } else {
-    s.clear();
-  }
 }
 
 }  // namespace
@@ -49,7 +40,7 @@ struct ParserCallbacks {
   static int on_message_begin(http_parser* p) {
     Connection& c = self(p);
     c.phase_ = Connection::Phase::headers;
-    c.req_ = std::make_unique<HTTPServerRequest>();
+    c.req_ = c.core_->take_request();
     c.header_bytes_ = 0;
     c.last_was_value_ = false;
     c.core_->track(&c, kWaitHeaders);
@@ -100,8 +91,8 @@ struct ParserCallbacks {
       return -1;
     }
     bool body_expected = chunked || (has_length && p->content_length > 0);
-    auto expect = r.headers.get("Expect");
-    if (expect && body_expected && p->http_minor >= 1 && iequals(*expect, "100-continue")) {
+    auto expect = body_expected ? r.headers.get("Expect") : std::nullopt;
+    if (expect && p->http_minor >= 1 && iequals(*expect, "100-continue")) {
       c.send_interim("HTTP/1.1 100 Continue\r\n\r\n");
       c.flush();
     }
@@ -173,7 +164,7 @@ void Connection::start() {
 
 // The request being received, for an error response: made up if none started yet.
 HTTPServerRequest& Connection::request() {
-  if (!req_) req_ = std::make_unique<HTTPServerRequest>();
+  if (!req_) req_ = core_->take_request();
   if (req_->start_time == Clock::time_point()) req_->start_time = Clock::now();
   if (req_->remote_ip.empty()) req_->remote_ip = remote_ip_;
   return *req_;
@@ -330,12 +321,14 @@ void Connection::send(std::string bytes, std::string tail, bool last, bool keep_
     tail_.append(tail);
   } else {
     if (out_.empty()) {
+      core_->buffers.give_back(out_);
       out_ = std::move(bytes);
     } else {
       out_.append(bytes);
     }
     tail_ = std::move(tail);
   }
+  core_->buffers.give_back(bytes);
   if (!last) return flush();
   if (!keep_alive) close_after_write_ = true;
   phase_ = Phase::idle;
@@ -362,8 +355,8 @@ void Connection::flush() {
     n = socket_.write_some(buffers, ec);  // sendmsg() with both
   }
   if (!ec && n == out_.size() + tail_.size()) {
-    release_if_large(out_);
-    release_if_large(tail_);
+    core_->buffers.give_back(out_);
+    core_->buffers.give_back(tail_);
     return on_written();
   }
   if (ec && ec != asio::error::would_block && ec != asio::error::try_again) return close();
@@ -388,8 +381,8 @@ void Connection::flush() {
 
 void Connection::on_write(const asio::error_code& ec) {
   writing_ = false;
-  release_if_large(writing_buf_);
-  release_if_large(writing_tail_);
+  core_->buffers.give_back(writing_buf_);
+  core_->buffers.give_back(writing_tail_);
   if (phase_ == Phase::closed) return;
   if (ec) return close();
   if (phase_ == Phase::handling && list == kWaitIdle) core_->untrack(this);

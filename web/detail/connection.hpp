@@ -48,6 +48,8 @@ struct DeadlineList {
 
 enum Waiting { kWaitHeaders = 0, kWaitBody = 1, kWaitIdle = 2, kWaitLists = 3 };
 
+inline constexpr std::size_t kSpareRequests = 64;
+
 class ServerCore : public std::enable_shared_from_this<ServerCore> {
  public:
   ServerCore(Application& app, IOLoop& loop);
@@ -65,6 +67,9 @@ class ServerCore : public std::enable_shared_from_this<ServerCore> {
   // Puts c on a deadline list (no-op if it is on that one already); untrack takes it off.
   void track(Connection* c, Waiting list) noexcept;
   void untrack(Connection* c) noexcept;
+  // Request objects, reused: a keep-alive request allocates none (at most kSpareRequests kept).
+  std::unique_ptr<HTTPServerRequest> take_request();
+  void recycle(std::unique_ptr<HTTPServerRequest> request) noexcept;
 
   Application& app;
   const Settings& settings;
@@ -72,6 +77,7 @@ class ServerCore : public std::enable_shared_from_this<ServerCore> {
   Acceptor acceptor;
   bool closing = false;
   std::size_t count = 0;
+  BufferPool buffers;
 
  private:
   void accept();
@@ -90,6 +96,7 @@ class ServerCore : public std::enable_shared_from_this<ServerCore> {
   TimeoutHandle drain_timer_;
   std::unique_ptr<asio::signal_set> signals_;
   int signals_seen_ = 0;
+  std::vector<std::unique_ptr<HTTPServerRequest>> spare_requests_;
 };
 
 class Connection final : public ResponseSink, public std::enable_shared_from_this<Connection> {
@@ -107,6 +114,10 @@ class Connection final : public ResponseSink, public std::enable_shared_from_thi
   Future<void> drained() override;
   void abort() noexcept override;
   bool closing() const noexcept override;
+  BufferPool& buffers() noexcept override { return core_->buffers; }
+  void recycle(std::unique_ptr<HTTPServerRequest> request) noexcept override {
+    core_->recycle(std::move(request));
+  }
 
   // Hooks of the server's lists.
   Connection* prev = nullptr;

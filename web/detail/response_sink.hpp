@@ -1,9 +1,15 @@
 // The connection as a handler sees it: where the bytes of a response go.
 #pragma once
 
+#include <memory>
 #include <string>
 
 #include "gale/loop/future.hpp"
+#include "gale/web/detail/buffer_pool.hpp"
+
+namespace gale::web {
+struct HTTPServerRequest;
+}
 
 namespace gale::web::detail {
 
@@ -20,6 +26,10 @@ class ResponseSink {
   virtual void abort() noexcept = 0;
   // The server is shutting down: responses should say "Connection: close".
   virtual bool closing() const noexcept = 0;
+  // Where the bytes of a response are built: buffers that earlier responses gave back.
+  virtual BufferPool& buffers() noexcept = 0;
+  // Takes back a request whose handler is done, for the server to reuse.
+  virtual void recycle(std::unique_ptr<HTTPServerRequest> request) noexcept = 0;
 };
 
 }  // namespace gale::web::detail
