@@ -46,9 +46,12 @@ ServerCore::ServerCore(Application& application, IOLoop& io_loop)
       settings(application.settings()),
       loop(io_loop),
       acceptor(io_loop.context().get_executor()),
+      readiness(io_loop.context(),
+                [this](std::span<const epoll_event> events) { on_ready(events); }),
       timer_(io_loop.context()),
       tick_(tick_for(application.settings())) {
   spare_requests_.reserve(kSpareRequests);
+  batch_.reserve(256);
   lists_[kWaitHeaders].timeout = settings.header_timeout;
   lists_[kWaitBody].timeout = settings.body_timeout;
   lists_[kWaitIdle].timeout = settings.idle_connection_timeout;
@@ -90,6 +93,15 @@ void ServerCore::accept() {
     }
     self->accept();
   });
+}
+
+// Each connection in the batch is held for the whole batch: one may close another (shutdown).
+void ServerCore::on_ready(std::span<const epoll_event> events) {
+  for (const auto& e : events) batch_.push_back(static_cast<Connection*>(e.data.ptr)->self());
+  for (std::size_t i = 0; i < events.size(); ++i) {
+    if (batch_[i]) batch_[i]->on_events(events[i].events);
+  }
+  batch_.clear();
 }
 
 void ServerCore::add(Connection* c) noexcept {

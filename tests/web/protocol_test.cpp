@@ -283,3 +283,22 @@ TEST_CASE("HTTPServerRequest::reset gives a fresh request", "[protocol]") {
   CHECK(r.query_arguments().empty());  // parsed anew from the (empty) uri
   CHECK(r.body_arguments().empty());
 }
+
+TEST_CASE("A client that half-closes after its requests still gets every response", "[protocol]") {
+  Application app(gale::testing::test_routes(), gale::testing::quiet_settings());
+  ThreadedServer server(app);
+  for (bool pipelined : {false, true}) {
+    RawClient c(server.port());
+    c.send(get("/echo/one") + (pipelined ? get("/echo/two") : ""));
+    c.shutdown_write();  // the end of the input arrives with (or right after) the requests
+    auto one = c.read_response();
+    REQUIRE(one);
+    CHECK(json::parse(one->body)["name"] == "one");
+    if (pipelined) {
+      auto two = c.read_response();
+      REQUIRE(two);
+      CHECK(json::parse(two->body)["name"] == "two");
+    }
+    CHECK(c.closed_by_peer());
+  }
+}

@@ -65,6 +65,9 @@ class RawClient {
   RawClient(const RawClient&) = delete;
   RawClient& operator=(const RawClient&) = delete;
 
+  // Half-closes: the server reads the end of the input (as after `nc -N`).
+  void shutdown_write() { ::shutdown(fd_, SHUT_WR); }
+
   void send(const std::string& bytes) {
     std::size_t off = 0;
     while (off < bytes.size()) {

@@ -1,8 +1,12 @@
 #include "gale/web/detail/connection.hpp"
 
+#include <fcntl.h>
 #include <fmt/format.h>
+#include <sys/epoll.h>
+#include <sys/ioctl.h>
+#include <sys/socket.h>
+#include <unistd.h>
 #include <asio/post.hpp>
-#include <asio/write.hpp>
 
 #include <climits>
 
@@ -141,15 +145,17 @@ struct ParserCallbacks {
   }
 };
 
-Connection::Connection(std::shared_ptr<ServerCore> core, Socket socket)
-    : core_(std::move(core)), socket_(std::move(socket)) {
+Connection::Connection(std::shared_ptr<ServerCore> core, Socket socket) : core_(std::move(core)) {
   http_parser_init(&parser_, HTTP_REQUEST);
   parser_.data = this;
   asio::error_code ec;
-  auto peer = socket_.remote_endpoint(ec);
+  auto peer = socket.remote_endpoint(ec);
   if (!ec) remote_ip_ = peer.address().to_string();
-  socket_.non_blocking(true, ec);
-  socket_.set_option(asio::ip::tcp::no_delay(true), ec);
+  socket.set_option(asio::ip::tcp::no_delay(true), ec);
+  // From here on the socket is the connection's own: its readiness comes from the server's
+  // Readiness set, not from Asio's reactor.
+  fd_ = socket.release(ec);
+  if (fd_ >= 0) ::fcntl(fd_, F_SETFL, ::fcntl(fd_, F_GETFL) | O_NONBLOCK);
   core_->add(this);
 }
 
@@ -158,8 +164,26 @@ Connection::~Connection() {
 }
 
 void Connection::start() {
+  if (fd_ < 0) return;
+  self_ = shared_from_this();  // open connections own themselves; close() lets go
+  try {
+    core_->readiness.add(fd_, this);
+  } catch (const std::exception& e) {
+    log::warning("gale.web", "cannot watch a new connection: {}", e.what());
+    return close();
+  }
   core_->track(this, kWaitIdle);
   wait_read();
+}
+
+// What the kernel says of the socket (with the server holding a reference for the call).
+void Connection::on_events(std::uint32_t events) {
+  if (phase_ == Phase::closed) return;
+  if ((events & (EPOLLRDHUP | EPOLLHUP | EPOLLERR)) != 0) peer_closed_ = true;
+  if ((events & (EPOLLIN | EPOLLRDHUP | EPOLLHUP | EPOLLERR)) != 0) readable_ = true;
+  if ((events & (EPOLLOUT | EPOLLHUP | EPOLLERR)) != 0) writable_ = true;
+  if (writing_ && writable_) on_writable();
+  if (reading_ && readable_ && phase_ != Phase::closed) read_now();
 }
 
 // The request being received, for an error response: made up if none started yet.
@@ -172,47 +196,47 @@ HTTPServerRequest& Connection::request() {
 
 // --- reading
 
+// Wants the next bytes: reads them now if the kernel said some are there, else when it says so.
 void Connection::wait_read() {
   if (reading_ || phase_ == Phase::closed) return;
   reading_ = true;
-  // A read, not a readiness wait: Asio re-arms epoll for a wait (one epoll_ctl per request) but
-  // not for a read.
-  socket_.async_read_some(asio::buffer(first_bytes_),
-                          [self = shared_from_this()](const asio::error_code& ec, std::size_t n) {
-                            self->reading_ = false;
-                            self->on_read(ec, n);
-                          });
+  if (!readable_) return;
+  // Unread input (a full read, or pipelined requests behind a slow handler): on the next turn of
+  // the loop, so that a client that keeps sending does not deepen the stack.
+  asio::post(core_->loop.context(), [self = shared_from_this()] {
+    if (self->reading_ && self->readable_) self->read_now();
+  });
 }
 
-void Connection::on_read(const asio::error_code& ec, std::size_t n) {
-  if (phase_ == Phase::closed) return;
-  if (ec || n == 0) return close();                    // the peer closed (or reset) the connection
-  if (phase_ == Phase::lingering) return wait_read();  // dropped: the connection is ending
-  if (phase_ == Phase::handling) {
-    pending_.append(first_bytes_.data(), n);  // never parsed while a handler runs: in order
+// Reads while the parser wants more and the socket has it; a short read means the socket is empty
+// (the kernel reports the next bytes), unless the peer has closed: then the end is read too.
+void Connection::read_now() {
+  reading_ = false;
+  while (phase_ == Phase::idle || phase_ == Phase::headers || phase_ == Phase::body ||
+         phase_ == Phase::lingering) {
+    ssize_t n = ::recv(fd_, read_buffer(), kReadSize, 0);
+    if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) {
+      readable_ = false;
+      break;
+    }
+    if (n < 0 && errno == EINTR) continue;
+    if (n < 0 || (n == 0 && phase_ == Phase::lingering)) return close();
+    if (n == 0) {  // the client sent all it will: answer what it asked, then close
+      peer_closed_ = true;
+      close_after_write_ = true;
+      break;
+    }
+    auto size = static_cast<std::size_t>(n);
+    if (size < kReadSize && !peer_closed_) readable_ = false;
+    if (phase_ != Phase::lingering) feed(read_buffer(), size);  // else: dropped, the end is near
+    if (phase_ == Phase::closed) return;
+    if (!readable_ || (close_after_write_ && phase_ != Phase::lingering)) break;
+  }
+  if (phase_ == Phase::lingering) {
+    reading_ = true;  // drops what else comes until the peer closes or the linger time is up
     return;
   }
-  feed(first_bytes_.data(), n);
-  if (n == first_bytes_.size() && !drain_socket()) return;
   after_feed();
-}
-
-// Reads what else the socket holds into the loop's buffer while the parser wants more. False if
-// the connection closed.
-bool Connection::drain_socket() {
-  while (phase_ == Phase::idle || phase_ == Phase::headers || phase_ == Phase::body) {
-    if (close_after_write_) break;
-    asio::error_code ec;
-    std::size_t n = socket_.read_some(asio::buffer(read_buffer(), kReadSize), ec);
-    if (ec == asio::error::would_block || ec == asio::error::try_again) break;
-    if (ec || n == 0) {
-      close();
-      return false;
-    }
-    feed(read_buffer(), n);
-    if (n < kReadSize) break;
-  }
-  return phase_ != Phase::closed;
 }
 
 void Connection::feed(const char* data, std::size_t size) {
@@ -307,8 +331,8 @@ void Connection::on_timeout() {
 void Connection::on_shutdown() {
   if (phase_ != Phase::idle || writing_ || !nothing_to_write()) return;  // after its response
   // A request that arrived but was not read yet is in flight too: serve it, then close.
-  asio::error_code ec;
-  if (socket_.available(ec) > 0 && !ec) return;
+  int unread = 0;
+  if (::ioctl(fd_, FIONREAD, &unread) == 0 && unread > 0) return;
   close();
 }
 
@@ -334,7 +358,7 @@ void Connection::send(std::string bytes, std::string tail, bool last, bool keep_
   phase_ = Phase::idle;
   if (in_dispatch_) return;  // feed() goes on with pipelined requests and writes them all at once
   flush();
-  asio::post(socket_.get_executor(), [self = shared_from_this()] { self->resume(); });
+  asio::post(core_->loop.context(), [self = shared_from_this()] { self->resume(); });
 }
 
 // An interim response (100 Continue): queued behind whatever is queued, written now.
@@ -343,50 +367,61 @@ void Connection::send_interim(std::string_view bytes) {
 }
 
 // Hands what is queued to the socket: one write (a gather write when a large body is queued);
-// what the socket does not take waits for it asynchronously.
+// what the socket does not take waits until the kernel says there is room.
 void Connection::flush() {
   if (writing_ || nothing_to_write() || phase_ == Phase::closed) return;
-  asio::error_code ec;
-  std::size_t n = 0;
-  if (tail_.empty()) {
-    n = socket_.write_some(asio::buffer(out_), ec);  // send(): the usual case
-  } else {
-    std::array<asio::const_buffer, 2> buffers{asio::buffer(out_), asio::buffer(tail_)};
-    n = socket_.write_some(buffers, ec);  // sendmsg() with both
-  }
-  if (!ec && n == out_.size() + tail_.size()) {
-    core_->buffers.give_back(out_);
-    core_->buffers.give_back(tail_);
-    return on_written();
-  }
-  if (ec && ec != asio::error::would_block && ec != asio::error::try_again) return close();
-  if (!ec && n >= out_.size()) {
-    tail_.erase(0, n - out_.size());
-    out_.clear();
-  } else if (!ec) {
-    out_.erase(0, n);
-  }
-  // The socket's buffer is full: wait, with the idle timeout as the deadline for progress.
-  writing_ = true;
-  writing_buf_ = std::move(out_);
-  writing_tail_ = std::move(tail_);
-  out_.clear();
-  tail_.clear();
+  if (!write_some()) return;
+  if (nothing_to_write()) return on_written();
+  writing_ = true;  // the socket's buffer is full: the idle timeout is the deadline for progress
   if (list < 0) core_->track(this, kWaitIdle);
-  asio::async_write(
-      socket_,
-      std::array<asio::const_buffer, 2>{asio::buffer(writing_buf_), asio::buffer(writing_tail_)},
-      [self = shared_from_this()](const asio::error_code& e, std::size_t) { self->on_write(e); });
 }
 
-void Connection::on_write(const asio::error_code& ec) {
+// One send of what is queued. False if the connection closed.
+bool Connection::write_some() {
+  std::array<iovec, 2> parts{};
+  std::size_t count = 0;
+  for (auto [text, sent] : {std::pair{&out_, out_sent_}, std::pair{&tail_, tail_sent_}}) {
+    if (text->size() > sent) parts[count++] = {text->data() + sent, text->size() - sent};
+  }
+  ssize_t n = 0;
+  if (count == 1) {
+    n = ::send(fd_, parts[0].iov_base, parts[0].iov_len, MSG_NOSIGNAL);  // the usual case
+  } else {
+    msghdr message{};
+    message.msg_iov = parts.data();
+    message.msg_iovlen = count;
+    n = ::sendmsg(fd_, &message, MSG_NOSIGNAL);
+  }
+  if (n < 0) {
+    if (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR) {
+      writable_ = false;
+      return true;
+    }
+    close();
+    return false;
+  }
+  auto written = static_cast<std::size_t>(n);
+  std::size_t from_out = std::min(written, out_.size() - out_sent_);
+  out_sent_ += from_out;
+  tail_sent_ += written - from_out;
+  if (out_sent_ == out_.size()) {
+    core_->buffers.give_back(out_);
+    out_sent_ = 0;
+  }
+  if (tail_sent_ == tail_.size()) {
+    core_->buffers.give_back(tail_);
+    tail_sent_ = 0;
+  }
+  if (!nothing_to_write()) writable_ = false;  // a short write: the buffer is full
+  return true;
+}
+
+// The kernel has room for what waits to be written.
+void Connection::on_writable() {
+  if (!write_some()) return;
+  if (!nothing_to_write()) return;  // still full: wait for more room
   writing_ = false;
-  core_->buffers.give_back(writing_buf_);
-  core_->buffers.give_back(writing_tail_);
-  if (phase_ == Phase::closed) return;
-  if (ec) return close();
   if (phase_ == Phase::handling && list == kWaitIdle) core_->untrack(this);
-  if (!nothing_to_write()) return flush();
   on_written();
   if (phase_ == Phase::idle && !close_after_write_ && !reading_ && pending_.empty()) after_feed();
 }
@@ -415,9 +450,8 @@ Future<void> Connection::drained() {
 void Connection::linger() {
   if (phase_ == Phase::closed || phase_ == Phase::lingering) return;
   phase_ = Phase::lingering;
-  asio::error_code ec;
-  socket_.shutdown(Socket::shutdown_send, ec);
-  if (ec) return close();
+  if (peer_closed_) return close();  // nothing more can come that closing would cut off
+  if (::shutdown(fd_, SHUT_WR) != 0) return close();
   core_->untrack(this);
   std::weak_ptr<Connection> weak = weak_from_this();
   core_->loop.call_later(kLingerTime, [weak] {
@@ -431,15 +465,19 @@ void Connection::close() noexcept {
   phase_ = Phase::closed;
   core_->untrack(this);
   core_->remove(this);
-  asio::error_code ec;
-  socket_.close(ec);
+  if (fd_ >= 0) ::close(fd_);  // also takes it out of the Readiness set
+  fd_ = -1;
   pending_.clear();
-  out_.clear();
-  tail_.clear();
+  core_->buffers.give_back(out_);
+  core_->buffers.give_back(tail_);
+  out_sent_ = tail_sent_ = 0;
   auto waiters = std::move(drain_waiters_);
   for (auto& p : waiters) {
     p.set_error(Error(ErrorKind::unavailable, "the client closed the connection"));
   }
+  // The connection may go away with this reference, at the end of this call: whoever called
+  // close() holds one of its own (an event batch, a timer, a handler's sink).
+  auto last = std::move(self_);
 }
 
 void Connection::abort() noexcept {

@@ -1,12 +1,12 @@
 // The server's side of one HTTP/1.1 connection, and the state the connections of one server share.
 //
-// A connection reads only while it waits for a request (a small buffer of its own for the first
-// bytes, then the loop's shared buffer for the rest of a large request); the parser
-// copies the request line, headers and body into an HTTPServerRequest and pauses at the end of
-// each request. The request goes to the Application; its response bytes come back through send().
-// A handler that finishes at once lets the parser go on with pipelined requests in the same read,
-// and their responses leave in one write; one that suspends keeps the unparsed bytes aside until
-// it finishes, so responses always go out in request order.
+// A connection owns its socket's descriptor; the server's Readiness set says when it has input or
+// room for output. It reads only while it waits for a request, into the loop's shared buffer; the
+// parser copies the request line, headers and body into an HTTPServerRequest and pauses at the end
+// of each request. The request goes to the Application; its response bytes come back through
+// send(). A handler that finishes at once lets the parser go on with pipelined requests in the
+// same read, and their responses leave in one write; one that suspends keeps the unparsed bytes
+// aside until it finishes, so responses always go out in request order.
 #pragma once
 
 #include <http_parser.h>
@@ -17,11 +17,13 @@
 
 #include <array>
 #include <memory>
+#include <span>
 #include <string>
 #include <vector>
 
 #include "gale/loop/future.hpp"
 #include "gale/loop/io_loop.hpp"
+#include "gale/web/detail/readiness.hpp"
 #include "gale/web/detail/response_sink.hpp"
 #include "gale/web/request.hpp"
 
@@ -78,6 +80,7 @@ class ServerCore : public std::enable_shared_from_this<ServerCore> {
   bool closing = false;
   std::size_t count = 0;
   BufferPool buffers;
+  Readiness readiness;
 
  private:
   void accept();
@@ -85,6 +88,7 @@ class ServerCore : public std::enable_shared_from_this<ServerCore> {
   void on_timer();
   void check_drained();
   void on_signal(int signal);
+  void on_ready(std::span<const epoll_event> events);
 
   asio::steady_timer timer_;
   bool timer_armed_ = false;
@@ -97,6 +101,7 @@ class ServerCore : public std::enable_shared_from_this<ServerCore> {
   std::unique_ptr<asio::signal_set> signals_;
   int signals_seen_ = 0;
   std::vector<std::unique_ptr<HTTPServerRequest>> spare_requests_;
+  std::vector<std::shared_ptr<Connection>> batch_;  // the connections of the events being handled
 };
 
 class Connection final : public ResponseSink, public std::enable_shared_from_this<Connection> {
@@ -106,6 +111,10 @@ class Connection final : public ResponseSink, public std::enable_shared_from_thi
 
   void start();
   void close() noexcept;
+  // What the server's Readiness set reports for the socket (EPOLLIN, EPOLLOUT, hang-ups).
+  void on_events(std::uint32_t events);
+  // The connection's reference to itself: null once closed.
+  const std::shared_ptr<Connection>& self() const noexcept { return self_; }
   void on_timeout();
   // The server drains: an idle connection closes now, a busy one after its response.
   void on_shutdown();
@@ -132,8 +141,7 @@ class Connection final : public ResponseSink, public std::enable_shared_from_thi
   friend struct ParserCallbacks;
 
   void wait_read();
-  void on_read(const asio::error_code& ec, std::size_t n);
-  bool drain_socket();
+  void read_now();
   void feed(const char* data, std::size_t size);
   void after_feed();
   void dispatch();
@@ -141,19 +149,26 @@ class Connection final : public ResponseSink, public std::enable_shared_from_thi
   void fail(int status, std::string message);
   void parse_error();
   void flush();
-  void on_write(const asio::error_code& ec);
+  bool write_some();
+  void on_writable();
   void on_written();
   void linger();
   HTTPServerRequest& request();
-  bool nothing_to_write() const noexcept { return out_.empty() && tail_.empty(); }
+  bool nothing_to_write() const noexcept {
+    return out_.size() == out_sent_ && tail_.size() == tail_sent_;
+  }
   void send_interim(std::string_view bytes);
 
   std::shared_ptr<ServerCore> core_;
-  Socket socket_;
+  std::shared_ptr<Connection> self_;  // while open
+  int fd_ = -1;
   http_parser parser_;
   Phase phase_ = Phase::idle;
-  bool reading_ = false;
-  bool writing_ = false;
+  bool reading_ = false;   // wants input
+  bool writing_ = false;   // has output the socket did not take
+  bool readable_ = false;  // the kernel said there is input, and no read came back short since
+  bool writable_ = true;
+  bool peer_closed_ = false;  // the peer hung up: read to the end, which says so
   bool in_dispatch_ = false;
   bool close_after_write_ = false;
   bool last_was_value_ = false;
@@ -163,14 +178,11 @@ class Connection final : public ResponseSink, public std::enable_shared_from_thi
   std::string error_message_;
   std::string remote_ip_;
   std::string pending_;  // unparsed bytes that wait for the running handler to finish
-  std::string out_;      // response bytes not yet handed to the socket
+  std::string out_;      // response bytes not yet handed to the socket (from out_sent_ on)
   std::string tail_;     // and after them a large body, gathered into the same write
-  std::string writing_buf_;
-  std::string writing_tail_;
+  std::size_t out_sent_ = 0;
+  std::size_t tail_sent_ = 0;
   std::vector<Promise<void>> drain_waiters_;
-  // Where the kernel puts the first bytes of a request: small, so an idle connection stays small.
-  // A request that fills it is read on from the socket into the loop's large buffer.
-  std::array<char, 384> first_bytes_;
 };
 
 }  // namespace gale::web::detail
