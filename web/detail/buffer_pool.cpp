@@ -4,7 +4,10 @@ namespace gale::web::detail {
 
 namespace {
 // Strings this short live inline: no allocation to save.
-constexpr std::size_t kInline = std::string().capacity();
+std::size_t inline_capacity() noexcept {
+  static const std::size_t capacity = std::string().capacity();
+  return capacity;
+}
 }  // namespace
 
 std::string BufferPool::take(std::size_t capacity) {
@@ -17,7 +20,7 @@ std::string BufferPool::take(std::size_t capacity) {
 void BufferPool::give_back(std::string& buffer) noexcept {
   std::size_t capacity = buffer.capacity();
   buffer.clear();
-  if (capacity <= kInline) return;
+  if (capacity <= inline_capacity()) return;
   if (capacity <= kPooledCapacity && size_ < kPooledBuffers) {
     buffers_[size_++] = std::move(buffer);  // steals the storage; `buffer` is left empty, inline
     buffer.clear();
