@@ -181,8 +181,7 @@ void Connection::on_events(std::uint32_t events) {
   if (phase_ == Phase::closed) return;
   if ((events & (EPOLLRDHUP | EPOLLHUP | EPOLLERR)) != 0) peer_closed_ = true;
   if ((events & (EPOLLIN | EPOLLRDHUP | EPOLLHUP | EPOLLERR)) != 0) readable_ = true;
-  if ((events & (EPOLLOUT | EPOLLHUP | EPOLLERR)) != 0) writable_ = true;
-  if (writing_ && writable_) on_writable();
+  if (writing_ && (events & (EPOLLOUT | EPOLLHUP | EPOLLERR)) != 0) on_writable();
   if (reading_ && readable_ && phase_ != Phase::closed) read_now();
 }
 
@@ -393,10 +392,7 @@ bool Connection::write_some() {
     n = ::sendmsg(fd_, &message, MSG_NOSIGNAL);
   }
   if (n < 0) {
-    if (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR) {
-      writable_ = false;
-      return true;
-    }
+    if (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR) return true;
     close();
     return false;
   }
@@ -412,7 +408,6 @@ bool Connection::write_some() {
     core_->buffers.give_back(tail_);
     tail_sent_ = 0;
   }
-  if (!nothing_to_write()) writable_ = false;  // a short write: the buffer is full
   return true;
 }
 

@@ -164,10 +164,9 @@ class Connection final : public ResponseSink, public std::enable_shared_from_thi
   int fd_ = -1;
   http_parser parser_;
   Phase phase_ = Phase::idle;
-  bool reading_ = false;   // wants input
-  bool writing_ = false;   // has output the socket did not take
-  bool readable_ = false;  // the kernel said there is input, and no read came back short since
-  bool writable_ = true;
+  bool reading_ = false;      // wants input
+  bool writing_ = false;      // has output the socket did not take
+  bool readable_ = false;     // the kernel said there is input, and no read came back short since
   bool peer_closed_ = false;  // the peer hung up: read to the end, which says so
   bool in_dispatch_ = false;
   bool close_after_write_ = false;
