@@ -383,16 +383,19 @@ bool Connection::write_some() {
     if (text->size() > sent) parts[count++] = {text->data() + sent, text->size() - sent};
   }
   ssize_t n = 0;
-  if (count == 1) {
-    n = ::send(fd_, parts[0].iov_base, parts[0].iov_len, MSG_NOSIGNAL);  // the usual case
-  } else {
-    msghdr message{};
-    message.msg_iov = parts.data();
-    message.msg_iovlen = count;
-    n = ::sendmsg(fd_, &message, MSG_NOSIGNAL);
-  }
+  do {
+    if (count == 1) {
+      n = ::send(fd_, parts[0].iov_base, parts[0].iov_len, MSG_NOSIGNAL);  // the usual case
+    } else {
+      msghdr message{};
+      message.msg_iov = parts.data();
+      message.msg_iovlen = count;
+      n = ::sendmsg(fd_, &message, MSG_NOSIGNAL);
+    }
+  } while (n < 0 &&
+           errno == EINTR);  // interrupted: the socket may have room, no event would say so
   if (n < 0) {
-    if (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR) return true;
+    if (errno == EAGAIN || errno == EWOULDBLOCK) return true;  // full: EPOLLOUT says when it is not
     close();
     return false;
   }
