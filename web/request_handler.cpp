@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <array>
+#include <cassert>
 #include <charconv>
 #include <cstring>
 
@@ -242,7 +243,7 @@ char* copy_in(char* p, std::string_view text) noexcept {
   return p + text.size();
 }
 
-// Room for every literal a head has, the status and a Content-Length.
+// Room for every literal a head has, the status and a Content-Length (129 bytes at most today).
 constexpr std::size_t kHeadLiterals = 192;
 
 }  // namespace
@@ -285,6 +286,7 @@ std::string RequestHandler::serialize_head(bool chunked, std::size_t content_len
     p = copy_in(p, "\r\nConnection: keep-alive");
   }
   p = copy_in(p, "\r\n\r\n");
+  assert(p <= out.data() + bound && "kHeadLiterals must cover every literal of a head");
   out.resize(static_cast<std::size_t>(p - out.data()));
   return out;
 }
