@@ -3,6 +3,7 @@
 
 #include "gale/loop/error.hpp"
 #include "gale/loop/executor.hpp"
+#include "gale/loop/fatal_error.hpp"
 #include "gale/loop/fork_guard.hpp"
 #include "gale/loop/future.hpp"
 #include "gale/loop/gather.hpp"

@@ -1,12 +1,65 @@
 #include "gale/web/options.hpp"
 
 #include <cctype>
+#include <cstdio>
 #include <cstdlib>
+#include <fstream>
+#include <sstream>
 
 #include "gale/loop/error.hpp"
+#include "gale/loop/fatal_error.hpp"
 #include "gale/loop/log.hpp"
 
 namespace gale::web {
+namespace {
+
+// The first line of `path` (a URI file), without its line end.
+std::string read_uri_file(const std::string& path, const char* option) {
+  std::ifstream in(path);
+  if (!in) {
+    throw Error(ErrorKind::invalid_argument, std::string(option) + ": cannot read " + path);
+  }
+  std::string line;
+  std::getline(in, line);
+  while (!line.empty() && (line.back() == '\r' || line.back() == ' ')) line.pop_back();
+  if (line.empty())
+    throw Error(ErrorKind::invalid_argument, std::string(option) + ": " + path + " is empty");
+  return line;
+}
+
+// Whether a connection string carries a password ("user:secret@" or "password=").
+bool has_password(const std::string& uri) {
+  auto scheme = uri.find("://");
+  if (scheme != std::string::npos) {
+    auto at = uri.find('@', scheme + 3);
+    auto colon = uri.find(':', scheme + 3);
+    if (at != std::string::npos && colon < at) return true;
+  }
+  return uri.find("password=") != std::string::npos;
+}
+
+// Whether `flag` was given on the command line (CLI11 counts values from the environment too).
+bool on_command_line(int argc, const char* const* argv, std::string_view flag) {
+  for (int i = 1; i < argc; ++i) {
+    std::string_view a = argv[i];
+    if (a == flag || (a.starts_with(flag) && a.size() > flag.size() && a[flag.size()] == '=')) {
+      return true;
+    }
+  }
+  return false;
+}
+
+void warn_password_in_argv(int argc, const char* const* argv, const char* flag,
+                           const std::string& uri) {
+  if (on_command_line(argc, argv, flag) && has_password(uri)) {
+    log::warning("gale.options",
+                 "{} carries a password on the command line, where ps shows it: pass it in {} "
+                 "or {}-file instead",
+                 flag, Options::env_name(flag), flag);
+  }
+}
+
+}  // namespace
 
 std::string Options::env_name(const std::string& flag) {
   std::string name = flag.substr(0, flag.find(','));
@@ -18,14 +71,31 @@ std::string Options::env_name(const std::string& flag) {
   return out;
 }
 
+Options::Options() : Options("a gale application") {}
+
 Options::Options(std::string description) : cli_(std::move(description)) {
+  exit_on_uncaught_error();
   define("--port", port, "the port to listen on");
   define("--address", address, "the address to listen on");
   define("--workers", workers, "worker processes (0: one per core)")->check(CLI::Range(0, 1024));
   cli_.add_flag("--debug", debug, "error responses carry exception details")->envname("GALE_DEBUG");
-  define("--mongo-uri", mongo_uri, "MongoDB connection string");
-  define("--pg-uri", pg_uri, "PostgreSQL connection string");
+  define("--mongo-uri", mongo_uri,
+         "MongoDB connection string (a password here shows in ps: prefer GALE_MONGO_URI or "
+         "--mongo-uri-file)");
+  define("--mongo-uri-file", mongo_uri_file_, "a file whose first line is the MongoDB URI");
+  define("--pg-uri", pg_uri,
+         "PostgreSQL connection string (a password here shows in ps: prefer GALE_PG_URI or "
+         "--pg-uri-file)");
+  define("--pg-uri-file", pg_uri_file_, "a file whose first line is the PostgreSQL URI");
   define("--log-level", log_level, "debug, info, warning, error or off");
+}
+
+void Options::apply(int argc, const char* const* argv) {
+  if (!mongo_uri_file_.empty()) mongo_uri = read_uri_file(mongo_uri_file_, "--mongo-uri-file");
+  if (!pg_uri_file_.empty()) pg_uri = read_uri_file(pg_uri_file_, "--pg-uri-file");
+  if (!log_level.empty()) log::set_level(log::parse_level(log_level));
+  warn_password_in_argv(argc, argv, "--mongo-uri", mongo_uri);
+  warn_password_in_argv(argc, argv, "--pg-uri", pg_uri);
 }
 
 void Options::parse_or_throw(int argc, const char* const* argv) {
@@ -34,16 +104,27 @@ void Options::parse_or_throw(int argc, const char* const* argv) {
   } catch (const CLI::ParseError& e) {
     throw Error(ErrorKind::invalid_argument, std::string("options: ") + e.what());
   }
-  if (!log_level.empty()) log::set_level(log::parse_level(log_level));
+  apply(argc, argv);
 }
 
 void Options::parse(int argc, const char* const* argv) {
+  const char* program = argc > 0 ? argv[0] : "gale";
   try {
     cli_.parse(argc, argv);
-  } catch (const CLI::ParseError& e) {
+    apply(argc, argv);
+  } catch (const CLI::Success& e) {  // --help
     std::exit(cli_.exit(e));
+  } catch (const CLI::ParseError& e) {
+    std::fprintf(stderr, "%s: %s (see --help)\n", program, e.what());
+    std::exit(kExitUsage);
+  } catch (const Error& e) {
+    std::fprintf(stderr, "%s: %s\n", program, e.what());
+    std::exit(kExitUsage);
   }
-  if (!log_level.empty()) log::set_level(log::parse_level(log_level));
+}
+
+Settings Options::settings() const {
+  return settings(Settings());
 }
 
 Settings Options::settings(Settings base) const {

@@ -3,13 +3,17 @@
 //   gale::web::Options options("notes API");
 //   std::string greeting = "hello";
 //   options.define("--greeting", greeting, "what to say");   // also GALE_GREETING
-//   options.parse(argc, argv);            // --help prints the options and exits
-//   app.listen(options.port, options.address);
+//   options.parse(argc, argv);            // --help prints the options and exits 0
+//   app.listen(options);                  // --port, --address and --workers
 //
 // Built in: --port (GALE_PORT, 8888), --address (GALE_ADDRESS, 0.0.0.0), --workers (GALE_WORKERS,
 // 1; 0 = one per core), --debug (GALE_DEBUG), --mongo-uri (GALE_MONGO_URI), --pg-uri
-// (GALE_PG_URI), --log-level (GALE_LOG_LEVEL). A flag given on the command line wins over the
-// environment.
+// (GALE_PG_URI), --mongo-uri-file and --pg-uri-file (GALE_MONGO_URI_FILE, GALE_PG_URI_FILE: the
+// URI read from a file, so that a password stays out of `ps`), --log-level (GALE_LOG_LEVEL). A
+// flag given on the command line wins over the environment.
+//
+// Constructing Options also installs gale's handler for uncaught gale::Errors (fatal_error.hpp):
+// a start-up failure ends with one log line and a documented exit code.
 #pragma once
 
 #include <CLI/CLI.hpp>
@@ -23,7 +27,8 @@ namespace gale::web {
 
 class Options {
  public:
-  explicit Options(std::string description = "a gale application");
+  Options();
+  explicit Options(std::string description);
 
   std::uint16_t port = 8888;
   std::string address = "0.0.0.0";
@@ -40,19 +45,25 @@ class Options {
     return cli_.add_option(flag, value, help)->envname(env_name(flag))->capture_default_str();
   }
 
-  // Parses; on --help prints the usage and exits 0, on a bad option prints why and exits 2.
+  // Parses; on --help prints the usage and exits 0, on a bad option prints one line saying why
+  // and exits 2 (kExitUsage).
   void parse(int argc, const char* const* argv);
   // Like parse, but throws gale::Error(invalid_argument) instead of exiting (--help included).
   void parse_or_throw(int argc, const char* const* argv);
 
-  // Settings with the options applied (debug), on top of `base`.
-  Settings settings(Settings base = {}) const;
+  // Settings with the options applied (debug), on top of `base` (default Settings when none).
+  Settings settings() const;
+  Settings settings(Settings base) const;
 
   CLI::App& cli() noexcept { return cli_; }
   static std::string env_name(const std::string& flag);
 
  private:
+  void apply(int argc, const char* const* argv);
+
   CLI::App cli_;
+  std::string mongo_uri_file_;
+  std::string pg_uri_file_;
 };
 
 }  // namespace gale::web

@@ -303,6 +303,20 @@ void verify_tls(Params& params) {
   }
 }
 
+// libpq takes any text as a port and fails only when it connects, which the pool then retries as
+// an outage: a port that is not a number is the string's error, found when the Client is made.
+void check_ports(const std::string* ports) {
+  if (ports == nullptr) return;
+  for (const std::string& p : split(*ports)) {
+    bool digits = !p.empty() && p.size() <= 5 &&
+                  std::all_of(p.begin(), p.end(), [](char c) { return c >= '0' && c <= '9'; });
+    if (p.empty()) continue;  // the default port
+    if (!digits || std::stoi(p) < 1 || std::stoi(p) > 65535) {
+      bad("invalid port \"" + without_password_text(p) + "\"");
+    }
+  }
+}
+
 }  // namespace
 
 ConnectConfig parse_conninfo(const std::string& conninfo, ClientOptions& options) {
@@ -321,6 +335,7 @@ ConnectConfig parse_conninfo(const std::string& conninfo, ClientOptions& options
     if (o->val != nullptr && *o->val != '\0') config.params.emplace_back(o->keyword, o->val);
   }
   PQconninfoFree(parsed);
+  check_ports(config.get("port"));
 
   auto value = [&](const char* key, const std::string& fallback = {}) {
     const std::string* v = config.get(key);

@@ -14,6 +14,6 @@ int main(int argc, char** argv) {
   gale::web::Options options("hello: the smallest gale app");
   options.parse(argc, argv);
   gale::web::Application app({{"/", gale::web::handler<Hello>()}}, options.settings());
-  app.listen(options.port, options.address);
+  app.listen(options);              // --port, --address, --workers
   gale::IOLoop::current().start();  // SIGTERM/SIGINT: graceful shutdown, then exit 0
 }

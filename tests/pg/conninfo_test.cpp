@@ -91,6 +91,25 @@ TEST_CASE("a malformed string is invalid_argument and hides the password", "[pg]
   CHECK_THROWS_AS(parse_conninfo("host=h port", o), gale::Error);
 }
 
+// Found by a new user: libpq accepts any text as a port and fails at connect time, so the pool
+// retried a typo as an outage until a request's 503.
+TEST_CASE("a port that is not a number is invalid_argument when the string is read", "[pg]") {
+  ClientOptions o;
+  for (const char* s : {"postgresql://u:pw@127.0.0.1:notaport/db", "host=h port=99999",
+                        "host=a,b port=5432,x1", "host=h port=-1"}) {
+    CAPTURE(s);
+    try {
+      parse_conninfo(s, o);
+      FAIL("parsed");
+    } catch (const gale::Error& e) {
+      CHECK(e.kind() == ErrorKind::invalid_argument);
+      CHECK_THAT(e.what(), Catch::Contains("invalid port"));
+    }
+  }
+  CHECK_NOTHROW(parse_conninfo("host=a,b port=5432,", o));  // empty: the default port
+  CHECK_NOTHROW(parse_conninfo("postgresql://h:65535/db", o));
+}
+
 // Found by fuzz/pg_conninfo_fuzzer.cpp: libpq quotes the token it cannot parse, and a URI with a
 // misspelt scheme is parsed as key=value text, so its whole text (password included) came back in
 // the error.

@@ -1,9 +1,12 @@
 #include <catch2/catch.hpp>
 
 #include <cstdlib>
+#include <filesystem>
+#include <fstream>
 
 #include "gale/loop/error.hpp"
 #include "gale/web/options.hpp"
+#include "support/log_capture.hpp"
 
 using gale::web::Options;
 
@@ -58,4 +61,45 @@ TEST_CASE("Options refuse bad values with a clear error", "[options]") {
   const char* negative[] = {"app", "--workers", "-2"};
   CHECK_THROWS_AS(o3.parse_or_throw(3, negative), gale::Error);
   CHECK(Options::env_name("--page-size") == "GALE_PAGE_SIZE");
+}
+
+TEST_CASE("A URI can come from a file, and one with a password on the command line is warned of",
+          "[options][newuser]") {
+  auto path = std::filesystem::temp_directory_path() / "gale-options-pg-uri";
+  std::ofstream(path) << "postgresql://app:s3cret@127.0.0.1/app\n";
+  {
+    gale::testing::LogCapture logs;
+    Options o;
+    std::string flag = path.string();
+    const char* argv[] = {"app", "--pg-uri-file", flag.c_str()};
+    o.parse_or_throw(3, argv);
+    CHECK(o.pg_uri == "postgresql://app:s3cret@127.0.0.1/app");  // the line end is not kept
+    CHECK(!logs.contains("password"));
+  }
+  {
+    gale::testing::LogCapture logs;
+    Options o;
+    const char* argv[] = {"app", "--pg-uri", "postgresql://app:s3cret@127.0.0.1/app"};
+    o.parse_or_throw(3, argv);
+    CHECK(logs.contains("--pg-uri carries a password on the command line",
+                        gale::log::Level::warning));
+    CHECK(!logs.contains("s3cret"));
+  }
+  {
+    gale::testing::LogCapture logs;
+    setenv("GALE_MONGO_URI", "mongodb://app:s3cret@127.0.0.1/app", 1);
+    Options o;
+    const char* argv[] = {"app"};
+    o.parse_or_throw(1, argv);
+    unsetenv("GALE_MONGO_URI");
+    CHECK(o.mongo_uri == "mongodb://app:s3cret@127.0.0.1/app");
+    CHECK(!logs.contains("password"));  // from the environment: nothing to warn of
+  }
+  Options missing;
+  const char* argv[] = {"app", "--mongo-uri-file", "/nonexistent/gale-uri"};
+  CHECK_THROWS_AS(missing.parse_or_throw(3, argv), gale::Error);
+  std::filesystem::remove(path);
+  // --help says where a password belongs.
+  Options help;
+  CHECK_THAT(help.cli().help(), Catch::Contains("--pg-uri-file") && Catch::Contains("ps"));
 }
