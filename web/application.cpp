@@ -5,6 +5,7 @@
 
 #include <atomic>
 #include <bit>
+#include <charconv>
 #include <cstring>
 #include <random>
 
@@ -15,6 +16,7 @@
 #include "gale/web/http_error.hpp"
 #include "gale/web/http_server.hpp"
 #include "gale/web/metrics.hpp"
+#include "gale/web/options.hpp"
 #include "gale/web/status.hpp"
 
 namespace gale::web {
@@ -115,6 +117,21 @@ void apply_xheaders(HTTPServerRequest& request) {
   }
 }
 
+// Why the arguments cannot reach a handler ("" when they can): text that is not UTF-8, an
+// {name:int} beyond 64 bits.
+std::string check_path_args(const PathArgs& args) {
+  for (std::size_t i = 0; i < args.values.size(); ++i) {
+    const std::string& value = args.values[i];
+    if (!detail::valid_utf8(value)) return "the path is not valid UTF-8 once percent-decoded";
+    std::int64_t n = 0;
+    if (args.integer(i) &&
+        std::from_chars(value.data(), value.data() + value.size(), n).ec != std::errc()) {
+      return fmt::format("path argument '{}' is out of range (a 64-bit integer)", (*args.names)[i]);
+    }
+  }
+  return {};
+}
+
 void finish_request(const Application& app, RequestHandler& handler) {
   try {
     handler.on_finish();
@@ -126,6 +143,8 @@ void finish_request(const Application& app, RequestHandler& handler) {
 }
 
 }  // namespace
+
+Application::Application(std::vector<Route> routes) : Application(std::move(routes), Settings()) {}
 
 Application::Application(std::vector<Route> routes, Settings settings)
     : settings_(std::move(settings)), metrics_(std::make_unique<Metrics>()) {
@@ -151,6 +170,19 @@ void Application::write_error(RequestHandler& handler, int status, const ErrorIn
   handler.write(envelope.dump(-1, ' ', false, nlohmann::ordered_json::error_handler_t::replace));
 }
 
+HTTPServer& Application::listen(const Options& options) {
+  servers_.push_back(std::make_unique<HTTPServer>(*this));
+  HTTPServer& server = *servers_.back();
+  server.bind(options.port, options.address);
+  server.start(options.workers);  // forks when workers != 1: what follows runs in each worker
+  if (settings_.handle_signals) server.install_signal_handlers();
+  return server;
+}
+
+HTTPServer& Application::listen(std::uint16_t port) {
+  return listen(port, "0.0.0.0");
+}
+
 HTTPServer& Application::listen(std::uint16_t port, const std::string& address) {
   servers_.push_back(std::make_unique<HTTPServer>(*this));
   HTTPServer& server = *servers_.back();
@@ -169,12 +201,9 @@ void Application::handle(std::unique_ptr<HTTPServerRequest> request,
     handle_error(std::move(request), std::move(sink), 404, "Not Found");
     return;
   }
-  for (const auto& value : args.values) {
-    if (!detail::valid_utf8(value)) {
-      handle_error(std::move(request), std::move(sink), 400,
-                   "the path is not valid UTF-8 once percent-decoded");
-      return;
-    }
+  if (std::string why = check_path_args(args); !why.empty()) {
+    handle_error(std::move(request), std::move(sink), 400, std::move(why));
+    return;
   }
   const HandlerSpec& target = targets_[static_cast<std::size_t>(id)];
   std::unique_ptr<RequestHandler> h = target.make();
@@ -201,19 +230,20 @@ void Application::run_handler(std::unique_ptr<RequestHandler> owned, unsigned al
     if ((allowed & method_bit(h.request().method)) == 0) {
       throw HTTPError(405).with_header("Allow", allow_list(allowed));
     }
+    // A method that does not wait may return an empty Future (`return {};`): done at once.
     Future<void> step = h.prepare();
-    if (!step.done()) {
+    if (step.valid() && !step.done()) {
       (void)resume_handler(std::move(owned), std::move(step), true);
       return;
     }
-    step.result();  // rethrows a failure
+    if (step.valid()) step.result();  // rethrows a failure
     if (!h.finished()) {
       step = h.call_method();
-      if (!step.done()) {
+      if (step.valid() && !step.done()) {
         (void)resume_handler(std::move(owned), std::move(step), false);
         return;
       }
-      step.result();
+      if (step.valid()) step.result();
     }
     if (!h.finished()) h.finish();
   } catch (...) {
@@ -227,7 +257,10 @@ Future<void> Application::resume_handler(std::unique_ptr<RequestHandler> owned,
   RequestHandler& h = *owned;
   try {
     co_await std::move(pending);
-    if (in_prepare && !h.finished()) co_await h.call_method();
+    if (in_prepare && !h.finished()) {
+      Future<void> method = h.call_method();
+      if (method.valid()) co_await std::move(method);
+    }
     if (!h.finished()) h.finish();
   } catch (...) {
     h.handle_exception(std::current_exception());

@@ -4,7 +4,7 @@
 //       {"/notes", gale::web::handler<NotesHandler>()},
 //       {"/notes/{id}", gale::web::handler<NoteHandler>()},
 //   }, settings);
-//   app.listen(8888);
+//   app.listen(options);          // Options: --port, --address, --workers (forks when != 1)
 //   gale::IOLoop::current().start();
 //
 // Errors, in one place: whatever a handler throws ends in write_error, which answers
@@ -32,6 +32,7 @@ namespace gale::web {
 
 class HTTPServer;
 class Metrics;
+class Options;
 
 // The methods a handler answers, as bits.
 enum Method : unsigned {
@@ -81,7 +82,8 @@ struct Route {
 
 class Application {
  public:
-  explicit Application(std::vector<Route> routes, Settings settings = {});
+  explicit Application(std::vector<Route> routes);
+  Application(std::vector<Route> routes, Settings settings);
   virtual ~Application();
   Application(const Application&) = delete;
   Application& operator=(const Application&) = delete;
@@ -92,8 +94,14 @@ class Application {
   // the JSON envelope.
   virtual void write_error(RequestHandler& handler, int status, const ErrorInfo& info) const;
 
-  // Creates an HTTPServer for this application on the current loop and listens (see HTTPServer).
-  HTTPServer& listen(std::uint16_t port, const std::string& address = "0.0.0.0");
+  // Creates an HTTPServer for this application on the current loop and listens on
+  // options.address:options.port with options.workers processes: with workers != 1 it forks
+  // (HTTPServer::start) and returns in each worker, so create database clients after it. With
+  // settings().handle_signals, SIGTERM/SIGINT drain and then stop the loop.
+  HTTPServer& listen(const Options& options);
+  // One process on port (0: a free one) and address.
+  HTTPServer& listen(std::uint16_t port);
+  HTTPServer& listen(std::uint16_t port, const std::string& address);
 
   const Settings& settings() const noexcept { return settings_; }
   Settings& settings() noexcept { return settings_; }

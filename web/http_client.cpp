@@ -483,7 +483,8 @@ Future<HTTPResponse> HTTPClient::State::run(HTTPRequest req) {
     }
     response.request_time_ms =
         std::chrono::duration<double, std::milli>(Clock::now() - start).count();
-    if (req.raise_error && response.code >= 400) throw HTTPClientError(std::move(response));
+    if (req.raise_error.value_or(true) && response.code >= 400)
+      throw HTTPClientError(std::move(response));
     co_return response;
   }
 }

@@ -20,6 +20,7 @@
 #include <cstddef>
 #include <map>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -38,7 +39,10 @@ struct HTTPRequest {
   std::chrono::milliseconds connect_timeout{std::chrono::seconds(20)};
   std::chrono::milliseconds request_timeout{std::chrono::seconds(20)};
   std::size_t max_body_size = 64 * 1024 * 1024;
-  bool raise_error = true;
+  // A status >= 400 throws HTTPClientError. Unset: the fetcher's default, on for
+  // HTTPClient::fetch and gale::web::fetch (as Tornado's), off for testing::TestServer::fetch (as
+  // AsyncHTTPTestCase.fetch).
+  std::optional<bool> raise_error{};
   // https: verify the server's certificate and name (off: no verification at all), against the
   // system's CAs or the PEM file ca_certs.
   bool validate_cert = true;

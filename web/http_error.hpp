@@ -1,6 +1,9 @@
 // HTTPError(status, message): raise it from a handler to answer with that status, as Tornado's
 // tornado.web.HTTPError. write_error turns it into the JSON envelope
-// {"error": {"status": N, "message": "...", "request_id": "..."}}.
+// {"error": {"status": N, "message": "...", "request_id": "..."}}. The message is meant for the
+// client; what only the logs (and debug responses) may see goes in with_log_message():
+//
+//   throw HTTPError(400, "malformed JSON body").with_log_message(parser_error.what());
 #pragma once
 
 #include <stdexcept>
@@ -27,8 +30,17 @@ class HTTPError : public std::runtime_error {
     return headers_;
   }
 
+  // Details for the log line of the request (and the response when debug is on), never shown to
+  // clients otherwise: a library's exception text, an internal name.
+  HTTPError& with_log_message(std::string text) {
+    log_message_ = std::move(text);
+    return *this;
+  }
+  const std::string& log_message() const noexcept { return log_message_; }
+
  private:
   int status_;
+  std::string log_message_;
   std::vector<std::pair<std::string, std::string>> headers_;
 };
 

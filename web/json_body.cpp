@@ -2,9 +2,27 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
+#include <cctype>
+
 #include "gale/web/http_error.hpp"
 
 namespace gale::web {
+
+bool is_json_media_type(std::string_view content_type) noexcept {
+  std::string_view type = content_type.substr(0, content_type.find(';'));
+  while (!type.empty() && (type.back() == ' ' || type.back() == '\t')) type.remove_suffix(1);
+  while (!type.empty() && (type.front() == ' ' || type.front() == '\t')) type.remove_prefix(1);
+  auto lower_equal = [](std::string_view a, std::string_view b) {
+    return a.size() == b.size() && std::equal(a.begin(), a.end(), b.begin(), [](char x, char y) {
+             return std::tolower(static_cast<unsigned char>(x)) == y;
+           });
+  };
+  if (lower_equal(type, "application/json")) return true;
+  auto slash = type.find('/');
+  return slash != std::string_view::npos && type.size() > 5 &&
+         lower_equal(type.substr(type.size() - 5), "+json");  // application/problem+json
+}
 
 nlohmann::json parse_json(std::string_view text, const JsonLimits& limits) {
   if (text.size() > limits.max_size) {
@@ -23,9 +41,13 @@ nlohmann::json parse_json(std::string_view text, const JsonLimits& limits) {
   };
   try {
     return nlohmann::json::parse(text.begin(), text.end(), guard);
+  } catch (const nlohmann::json::parse_error& e) {
+    // The parser's text quotes the body and names the library: for the log (and debug) only.
+    throw HTTPError(400, fmt::format("malformed JSON body (at byte {})", e.byte))
+        .with_log_message(e.what());
   } catch (const nlohmann::json::exception& e) {
-    // parse_error, and out_of_range for a number no double can hold (1e400)
-    throw HTTPError(400, fmt::format("malformed JSON body: {}", e.what()));
+    // out_of_range for a number no double can hold (1e400)
+    throw HTTPError(400, "malformed JSON body (a number out of range)").with_log_message(e.what());
   }
 }
 

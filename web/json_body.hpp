@@ -1,5 +1,6 @@
 // Parsing an untrusted JSON body: bounded in size and in nesting depth (a 10,000-deep array is
-// refused at the limit, never walked recursively), with HTTPError(400) on malformed input.
+// refused at the limit, never walked recursively), with HTTPError(400) on malformed input (the
+// client sees where the body breaks; the parser's own text goes to the log).
 #pragma once
 
 #include <nlohmann/json.hpp>
@@ -18,5 +19,8 @@ struct JsonLimits {
 // (invalid UTF-8 included), holds a number beyond a double's range (1e400; integers beyond 64 bits
 // within it become doubles), or nests deeper than max_depth.
 nlohmann::json parse_json(std::string_view text, const JsonLimits& limits);
+
+// application/json or a +json type (application/problem+json), parameters and case ignored.
+bool is_json_media_type(std::string_view content_type) noexcept;
 
 }  // namespace gale::web

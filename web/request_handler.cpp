@@ -12,6 +12,7 @@
 #include "gale/loop/log.hpp"
 #include "gale/web/application.hpp"
 #include "gale/web/detail/date_cache.hpp"
+#include "gale/web/detail/error_response.hpp"
 #include "gale/web/detail/gzip.hpp"
 #include "gale/web/detail/json_writer.hpp"
 #include "gale/web/detail/response_sink.hpp"
@@ -181,6 +182,9 @@ std::string_view RequestHandler::header(std::string_view name,
 }
 
 nlohmann::json RequestHandler::json_body() const {
+  if (auto type = request_->headers.get("Content-Type"); type && !is_json_media_type(*type)) {
+    throw HTTPError(415, "the body must be JSON (Content-Type: application/json)");
+  }
   return parse_json(request_->body, {settings().max_body_size, settings().max_json_depth});
 }
 
@@ -383,38 +387,14 @@ void RequestHandler::send_error(int status, ErrorInfo info) {
 namespace gale::web {
 
 void RequestHandler::handle_exception(std::exception_ptr error) {
-  ErrorInfo info;
-  info.exception = error;
-  std::vector<std::pair<std::string, std::string>> extra;
-  bool debug = settings().debug;
-  bool unexpected = false;
-  try {
-    std::rethrow_exception(error);
-  } catch (const HTTPError& e) {
-    info.status = e.status();
-    info.message = *e.what() != '\0' ? e.what() : std::string(reason_phrase(e.status()));
-    extra = e.headers();
-  } catch (const Error& e) {
-    info.status = status_for(e.kind());
-    bool hide = e.kind() == ErrorKind::internal && !debug;
-    info.message = hide ? std::string(reason_phrase(500)) : std::string(e.what());
-    if (e.kind() == ErrorKind::unavailable) extra.emplace_back("Retry-After", "1");
-    unexpected = e.kind() == ErrorKind::internal;
-  } catch (const std::exception& e) {
-    info.status = 500;
-    info.message = debug ? std::string(e.what()) : std::string(reason_phrase(500));
-    unexpected = true;
-  } catch (...) {
-    info.status = 500;
-    info.message = std::string(reason_phrase(500));
-    unexpected = true;
-  }
-  if (unexpected || finished_ || headers_sent_) {
-    log::error("gale.web", "uncaught exception in {} {} (request id {}): {}", request_->method,
-               request_->uri, request_->request_id, describe(error));
-  } else if (info.status >= 500) {
-    log::warning("gale.web", "{} {} (request id {}): {}", request_->method, request_->uri,
-                 request_->request_id, describe(error));
+  detail::ErrorResponse r = detail::error_response(error, settings());
+  const HTTPServerRequest& q = *request_;
+  if (r.unexpected || finished_ || headers_sent_) {
+    log::error("gale.web", "uncaught exception in {} {} (request id {}): {}", q.method, q.uri,
+               q.request_id, describe(error));
+  } else if (!r.detail.empty() && log::enabled(r.level)) {
+    log::emit(r.level, "gale.web", "{} {} {} (request id {}): {}", r.info.status, q.method, q.uri,
+              q.request_id, r.detail);
   }
   if (finished_) return;
   if (headers_sent_) {
@@ -423,12 +403,19 @@ void RequestHandler::handle_exception(std::exception_ptr error) {
     return;
   }
   clear();
-  set_status(info.status);
-  for (auto& [name, value] : extra) add_header(std::move(name), std::move(value));
-  write_error_response(info.status, info);
+  set_status(r.info.status);
+  for (auto& [name, value] : r.headers) add_header(std::move(name), std::move(value));
+  write_error_response(r.info.status, r.info);
 }
 
-void RequestHandler::write_error_response(int status, const ErrorInfo& info) {
+void RequestHandler::write_error_response(int status, const ErrorInfo& given) {
+  // A message may quote what a client sent: an override of write_error gets valid UTF-8, so that
+  // putting it in JSON cannot throw.
+  ErrorInfo sanitized;
+  bool clean = detail::valid_utf8(given.message);
+  if (!clean)
+    sanitized = ErrorInfo{given.status, detail::to_valid_utf8(given.message), given.exception};
+  const ErrorInfo& info = clean ? given : sanitized;
   try {
     write_error(status, info);
   } catch (...) {

@@ -2,7 +2,8 @@
 //
 //   struct NoteHandler : gale::web::RequestHandler {
 //     gale::Future<void> get(std::string_view id) override {
-//       auto note = co_await notes.find_one({{"_id", id}});
+//       nlohmann::json by_id = {{"_id", id}};
+//       auto note = co_await notes.find_one(by_id);
 //       if (!note) throw gale::web::HTTPError(404, "no such note");
 //       write_json(*note);
 //     }
@@ -16,6 +17,18 @@
 //
 // Life of a request: prepare() -> the method -> finish() (implicit when the method returns) ->
 // on_finish(). An exception anywhere goes to write_error (see application.hpp for the envelope).
+//
+// A method is usually a coroutine (it co_awaits, and ends with co_return when it has nothing to
+// wait for). One that never waits may be a plain function that returns an empty Future, done at
+// once, as a synchronous Tornado handler:
+//
+//   gale::Future<void> get(std::string_view) override {
+//     write_json({{"status", "ok"}});
+//     return {};
+//   }
+//
+// A method with neither co_await/co_return nor return is not a coroutine and flows off its end
+// (undefined behaviour): gale::web's CMake target makes -Wreturn-type an error for that reason.
 #pragma once
 
 #include <nlohmann/json.hpp>
@@ -89,7 +102,9 @@ class RequestHandler {
   std::vector<std::string> get_arguments(std::string_view name) const;
   std::string_view header(std::string_view name, std::string_view fallback = {}) const noexcept;
   const std::string& body() const noexcept { return request_->body; }
-  // The body as JSON, within max_body_size and max_json_depth; HTTPError(400) when malformed.
+  // The body as JSON, within max_body_size and max_json_depth; HTTPError(400) when malformed,
+  // HTTPError(415) when a Content-Type other than JSON (application/json, */*+json) is given. A
+  // body without Content-Type is read as JSON.
   nlohmann::json json_body() const;
 
   // --- the response

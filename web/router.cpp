@@ -20,6 +20,7 @@ struct Router::Node {
   std::unique_ptr<Node> path_param;  // terminal: consumes the rest
   long id = -1;
   std::vector<std::string> names;  // argument names of the route ending here
+  std::vector<bool> integers;      // which of them are {name:int}
 
   Node* literal(std::string_view segment) const {
     for (const auto& [text, child] : literals) {
@@ -35,9 +36,11 @@ namespace {
   throw Error(ErrorKind::invalid_argument, fmt::format("route '{}': {}", pattern, why));
 }
 
+// Digits with an optional '-', of any length: a number too large for int64 still matches, and the
+// Application answers 400 (out of range) rather than 404.
 bool is_integer(std::string_view s) noexcept {
   if (!s.empty() && s.front() == '-') s.remove_prefix(1);
-  if (s.empty() || s.size() > 18) return false;
+  if (s.empty()) return false;
   return std::all_of(s.begin(), s.end(), [](char c) { return c >= '0' && c <= '9'; });
 }
 
@@ -144,6 +147,7 @@ void Router::add(std::string_view pattern, std::size_t id) {
 void Router::add_template(std::string_view pattern, std::size_t id) {
   Node* node = root_.get();
   std::vector<std::string> names;
+  std::vector<bool> integers;
   std::vector<std::string_view> segments;
   split_path(pattern, segments);
   for (std::size_t i = 0; i < segments.size(); ++i) {
@@ -170,6 +174,7 @@ void Router::add_template(std::string_view pattern, std::size_t id) {
       bad_route(pattern, "a parameter name is used twice");
     }
     names.emplace_back(name);
+    integers.push_back(type == "int");
     std::unique_ptr<Node>* slot = nullptr;
     if (type == "str") {
       slot = &node->str_param;
@@ -188,11 +193,13 @@ void Router::add_template(std::string_view pattern, std::size_t id) {
   node->id = static_cast<long>(id);
   if (names.empty()) exact_.emplace(std::string(pattern), node);
   node->names = std::move(names);
+  node->integers = std::move(integers);
 }
 
 long Router::match(std::string_view path, PathArgs& args) const {
   if (auto exact = exact_.find(path); exact != exact_.end()) {  // a literal route wins anyway
     args.names = &exact->second->names;
+    args.integers = nullptr;
     args.values.clear();
     return exact->second->id;
   }
@@ -201,6 +208,7 @@ long Router::match(std::string_view path, PathArgs& args) const {
   Matcher m{segments, path, {}};
   if (const Node* found = m.walk(root_.get(), 0)) {
     args.names = &found->names;
+    args.integers = &found->integers;
     args.values.clear();
     for (auto raw : m.raw) args.values.push_back(url_unescape(raw, false));
     return found->id;
@@ -209,6 +217,7 @@ long Router::match(std::string_view path, PathArgs& args) const {
     std::match_results<std::string_view::const_iterator> groups;
     if (std::regex_match(path.begin(), path.end(), groups, route.regex)) {
       args.names = &route.names;
+      args.integers = nullptr;
       args.values.clear();
       for (std::size_t g = 1; g < groups.size(); ++g) {
         args.values.push_back(url_unescape(groups[g].str(), false));

@@ -2,7 +2,8 @@
 //
 //   "/notes"                 a literal path
 //   "/notes/{id}"            one segment, any text but '/', percent-decoded into the argument "id"
-//   "/notes/{id:int}"        a decimal integer (optional '-'), else the route does not match
+//   "/notes/{id:int}"        a decimal integer (optional '-'), else the route does not match; one
+//                            beyond 64 bits matches and the request gets 400 (out of range)
 //   "/files/{rest:path}"     the rest of the path, slashes included (last segment only)
 //   "^/legacy/([0-9]+)$"     a pattern that starts with '^' is an ECMAScript regex, matched against
 //                            the whole path only when no template matches; its groups are the
@@ -23,9 +24,14 @@ namespace gale::web {
 
 struct PathArgs {
   const std::vector<std::string>* names = nullptr;  // owned by the router
+  const std::vector<bool>* integers = nullptr;      // which are {name:int} (owned by the router)
   std::vector<std::string> values;                  // decoded, in the route's order
 
   std::size_t size() const noexcept { return values.size(); }
+  // Whether argument i comes from an {name:int} segment.
+  bool integer(std::size_t i) const noexcept {
+    return integers != nullptr && i < integers->size() && (*integers)[i];
+  }
   // The value of the argument `name`, or nullptr.
   const std::string* find(std::string_view name) const noexcept;
 };

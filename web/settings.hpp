@@ -3,14 +3,22 @@
 
 #include <chrono>
 #include <cstddef>
+#include <functional>
+#include <map>
 #include <string>
 
 namespace gale::web {
 
 struct Settings {
   // Error responses carry the exception's text (and unknown exceptions their type and message);
-  // off in production, where a 500 says only "Internal Server Error".
+  // off in production, where a gale::Error answers with its client message or its kind's words
+  // ("duplicate key", "service unavailable, retry later") and a 500 says only "Internal Server
+  // Error". The full text always goes to the log with the request id.
   bool debug = false;
+  // Opt-in messages for failures that name a constraint or index (gale::Error::constraint()): a
+  // duplicate key on "users_email_key" answers "email already registered" rather than "duplicate
+  // key". Names not listed stay hidden.
+  std::map<std::string, std::string, std::less<>> constraint_messages{};
   // Trust X-Real-IP / X-Forwarded-For (remote_ip) and X-Forwarded-Proto (protocol): only behind a
   // proxy that sets them.
   bool xheaders = false;

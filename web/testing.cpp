@@ -20,15 +20,48 @@ std::string TestServer::url(std::string_view path) const {
   return fmt::format("http://127.0.0.1:{}{}", port(), path);
 }
 
+namespace {
+HTTPRequest json_request(std::string method, const nlohmann::json& body) {
+  HTTPRequest r;
+  r.method = std::move(method);
+  r.body = body.dump();
+  r.headers.add("Content-Type", "application/json");
+  return r;
+}
+}  // namespace
+
+Future<HTTPResponse> TestServer::fetch(std::string_view path) {
+  return fetch(path, HTTPRequest());
+}
+
 Future<HTTPResponse> TestServer::fetch(std::string_view path, HTTPRequest request) {
   request.url = url(path);
+  if (!request.raise_error) request.raise_error = false;
   return client_->fetch(std::move(request));
+}
+
+Future<HTTPResponse> TestServer::fetch(std::string_view path, std::string method,
+                                       const nlohmann::json& body) {
+  return fetch(path, json_request(std::move(method), body));
+}
+
+HTTPResponse TestServer::fetch_sync(std::string_view path) {
+  return fetch_sync(path, HTTPRequest(), kTimeout);
+}
+
+HTTPResponse TestServer::fetch_sync(std::string_view path, HTTPRequest request) {
+  return fetch_sync(path, std::move(request), kTimeout);
 }
 
 HTTPResponse TestServer::fetch_sync(std::string_view path, HTTPRequest request,
                                     std::chrono::milliseconds timeout) {
   auto future = fetch(path, std::move(request));
   return IOLoop::current().run_sync([&] { return future; }, timeout);
+}
+
+HTTPResponse TestServer::fetch_sync(std::string_view path, std::string method,
+                                    const nlohmann::json& body) {
+  return fetch_sync(path, json_request(std::move(method), body), kTimeout);
 }
 
 ThreadedServer::ThreadedServer(Application& app) {

@@ -35,11 +35,19 @@ class TestServer {
   HTTPClient& client() noexcept { return *client_; }
 
   // Fetches path on this server; raise_error is off unless the request turns it on (as
-  // AsyncHTTPTestCase.fetch).
-  Future<HTTPResponse> fetch(std::string_view path, HTTPRequest request = with_raise_error(false));
-  // fetch() and run the loop until it is done (at most `timeout`).
-  HTTPResponse fetch_sync(std::string_view path, HTTPRequest request = with_raise_error(false),
-                          std::chrono::milliseconds timeout = std::chrono::seconds(10));
+  // AsyncHTTPTestCase.fetch): a 4xx or 5xx is a response to look at.
+  Future<HTTPResponse> fetch(std::string_view path);
+  Future<HTTPResponse> fetch(std::string_view path, HTTPRequest request);
+  // A request with a JSON body (Content-Type: application/json):
+  //   server.fetch_sync("/notes", "POST", {{"title", "x"}})
+  Future<HTTPResponse> fetch(std::string_view path, std::string method, const nlohmann::json& body);
+
+  // fetch() and run the loop until it is done (at most `timeout`, 10 s when not given).
+  HTTPResponse fetch_sync(std::string_view path);
+  HTTPResponse fetch_sync(std::string_view path, HTTPRequest request);
+  HTTPResponse fetch_sync(std::string_view path, HTTPRequest request,
+                          std::chrono::milliseconds timeout);
+  HTTPResponse fetch_sync(std::string_view path, std::string method, const nlohmann::json& body);
 
   static HTTPRequest with_raise_error(bool raise) {
     HTTPRequest r;
@@ -48,6 +56,8 @@ class TestServer {
   }
 
  private:
+  static constexpr std::chrono::milliseconds kTimeout{std::chrono::seconds(10)};
+
   std::unique_ptr<HTTPServer> server_;
   std::unique_ptr<HTTPClient> client_;
 };

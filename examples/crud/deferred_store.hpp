@@ -70,7 +70,8 @@ class DeferredStore final : public NotesStore {
   }
 
   static gale::Error starting() {
-    return gale::Error(gale::ErrorKind::unavailable, "the service is starting: try again");
+    return gale::Error(gale::ErrorKind::unavailable, "the database is not ready yet",
+                       "the service is starting, retry later");
   }
 
   std::chrono::milliseconds wait_;

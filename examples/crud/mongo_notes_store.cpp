@@ -60,7 +60,8 @@ bool duplicate_key(std::exception_ptr e) {
 
 [[noreturn]] void rethrow_duplicate(std::exception_ptr e, const std::string& slug) {
   if (duplicate_key(e)) {
-    throw gale::Error(gale::ErrorKind::duplicate, "a note with slug '" + slug + "' already exists");
+    std::string taken = "a note with slug '" + slug + "' already exists";
+    throw gale::Error(gale::ErrorKind::duplicate, taken, taken);  // meant for the client
   }
   std::rethrow_exception(e);
 }
@@ -70,8 +71,8 @@ bool accepts(const Versions& accept, std::int64_t version) {
 }
 
 gale::Error busy() {
-  return gale::Error(gale::ErrorKind::conflict,
-                     "the note is being changed by other requests: try again");
+  std::string why = "the note is being changed by other requests: try again";
+  return gale::Error(gale::ErrorKind::conflict, why, why);
 }
 
 constexpr int kWriteAttempts = 10;

@@ -37,7 +37,8 @@ bool valid_table_name(const std::string& t) {
 // A taken slug reads as the API's words, not the server's.
 [[noreturn]] void rethrow_duplicate(const gale::pg::PgError& e, const std::string& slug) {
   if (e.kind() == gale::ErrorKind::duplicate) {
-    throw gale::Error(gale::ErrorKind::duplicate, "a note with slug '" + slug + "' already exists");
+    std::string taken = "a note with slug '" + slug + "' already exists";
+    throw gale::Error(gale::ErrorKind::duplicate, taken, taken);  // meant for the client
   }
   throw;
 }

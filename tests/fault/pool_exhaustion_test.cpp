@@ -158,8 +158,10 @@ TEST_CASE(
     "[fault][pg]") {
   gale::testing::raise_fd_limit();
   fault::ScratchTable table("notes_burst");
+  // --debug: the envelope carries the pool's own words (how long a request waited, a full queue),
+  // which clients see only with debug.
   gale::testing::CrudProcess app(
-      {"--db", "pg", "--table", table.name(), "--pg-uri",
+      {"--db", "pg", "--table", table.name(), "--debug", "--pg-uri",
        gale::testing::pg_uri() + "?pool_max_size=2&pool_min_size=2&pool_acquire_timeout_ms=1000&"
                                  "query_timeout_ms=3000&pool_max_waiters=200"});
   app.wait_ready();

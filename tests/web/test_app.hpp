@@ -69,28 +69,65 @@ struct BodyHandler : RequestHandler {
   Future<void> put(std::string_view arg) override { return post(arg); }
 };
 
+inline constexpr std::pair<std::string_view, ErrorKind> kErrorKinds[] = {
+    {"invalid_argument", ErrorKind::invalid_argument},
+    {"not_found", ErrorKind::not_found},
+    {"duplicate", ErrorKind::duplicate},
+    {"conflict", ErrorKind::conflict},
+    {"timeout", ErrorKind::timeout},
+    {"unavailable", ErrorKind::unavailable},
+    {"unauthorized", ErrorKind::unauthorized},
+    {"forbidden", ErrorKind::forbidden},
+    {"internal", ErrorKind::internal}};
+
+inline ErrorKind kind_named(std::string_view name) {
+  for (auto [n, k] : kErrorKinds) {
+    if (n == name) return k;
+  }
+  throw std::invalid_argument("no error kind " + std::string(name));
+}
+
+// A driver's error that names the unique index it hit, as PgError and MongoError do.
+struct ConstraintError : Error {
+  explicit ConstraintError(std::string name)
+      : Error(ErrorKind::duplicate, "duplicate key value violates unique constraint \"" + name +
+                                        "\": Key (email)=(ann@example.com) already exists.") {
+    set_constraint(std::move(name));
+  }
+};
+
 // /error/{kind}: every way a handler can fail.
 struct ErrorHandler : RequestHandler {
   Future<void> get(std::string_view kind) override {
     co_await gale::sleep(1ms);  // fail after a suspension, as real handlers do
-    static const std::pair<std::string_view, ErrorKind> kinds[] = {
-        {"invalid_argument", ErrorKind::invalid_argument},
-        {"not_found", ErrorKind::not_found},
-        {"duplicate", ErrorKind::duplicate},
-        {"conflict", ErrorKind::conflict},
-        {"timeout", ErrorKind::timeout},
-        {"unavailable", ErrorKind::unavailable},
-        {"unauthorized", ErrorKind::unauthorized},
-        {"forbidden", ErrorKind::forbidden},
-        {"internal", ErrorKind::internal}};
-    for (auto [name, k] : kinds) {
+    for (auto [name, k] : kErrorKinds) {
       if (kind == name) throw Error(k, std::string("the ") + std::string(name) + " error");
     }
+    if (kind == "client") {
+      throw Error(ErrorKind::duplicate, "slug 'x' exists in notes (row 17)", "slug already taken");
+    }
+    if (kind == "constraint") throw ConstraintError(get_argument("name", "users_email_key"));
     if (kind == "http") throw HTTPError(418, "I am a teapot");
     if (kind == "http-plain") throw HTTPError(402);
+    if (kind == "http-detail") {
+      throw HTTPError(400, "bad input").with_log_message("parser said: secret internals");
+    }
+    if (kind == "bad-utf8") throw HTTPError(400, "no item '\xff\xfe'");
     if (kind == "unknown") throw std::runtime_error("secret detail of the failure");
     if (kind == "int") throw 42;
     write("no error");
+  }
+};
+
+// A handler that never waits: a plain function returning an empty Future.
+struct SyncHandler : RequestHandler {
+  Future<void> get(std::string_view) override {
+    write_json({{"sync", true}});
+    return {};
+  }
+  Future<void> post(std::string_view) override {
+    if (!request().body.empty()) throw HTTPError(422, "sync refuses a body");
+    return {};
   }
 };
 
@@ -175,7 +212,7 @@ struct HugeHandler : RequestHandler {
 // Its own write_error: plain text, and the status doubled in a header.
 struct OwnErrorHandler : RequestHandler {
   Future<void> get(std::string_view) override {
-    throw Error(ErrorKind::conflict, "version mismatch");
+    throw Error(ErrorKind::conflict, "row version 3 != 4 in notes", "version mismatch");
   }
   void write_error(int status, const gale::web::ErrorInfo& info) override {
     set_header("Content-Type", "text/plain");
@@ -227,6 +264,7 @@ inline std::vector<gale::web::Route> test_routes() {
       {"/own-error", handler<OwnErrorHandler>()},
       {"/finish", handler<FinishHandler>()},
       {"/all", handler<AllMethodsHandler>()},
+      {"/sync", handler<SyncHandler>()},
       {"^/legacy/([0-9]+)/(\\w+)$", handler<LegacyHandler>()},
   };
 }
