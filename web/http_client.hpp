@@ -32,10 +32,10 @@
 namespace gale::web {
 
 struct HTTPRequest {
-  std::string url;
+  std::string url{};
   std::string method = "GET";
-  HTTPHeaders headers;
-  std::string body;
+  HTTPHeaders headers{};
+  std::string body{};
   std::chrono::milliseconds connect_timeout{std::chrono::seconds(20)};
   std::chrono::milliseconds request_timeout{std::chrono::seconds(20)};
   std::size_t max_body_size = 64 * 1024 * 1024;
@@ -46,7 +46,7 @@ struct HTTPRequest {
   // https: verify the server's certificate and name (off: no verification at all), against the
   // system's CAs or the PEM file ca_certs.
   bool validate_cert = true;
-  std::string ca_certs;
+  std::string ca_certs{};
 };
 
 struct HTTPResponse {

@@ -31,27 +31,27 @@ struct ClientState;
 
 // The requests of bulk_write.
 struct InsertOne {
-  json document;
+  json document{};
 };
 struct UpdateOne {
-  json filter, update;
+  json filter{}, update{};
   bool upsert = false;
   json array_filters = nullptr;
 };
 struct UpdateMany {
-  json filter, update;
+  json filter{}, update{};
   bool upsert = false;
   json array_filters = nullptr;
 };
 struct ReplaceOne {
-  json filter, replacement;
+  json filter{}, replacement{};
   bool upsert = false;
 };
 struct DeleteOne {
-  json filter;
+  json filter{};
 };
 struct DeleteMany {
-  json filter;
+  json filter{};
 };
 using WriteModel =
     std::variant<InsertOne, UpdateOne, UpdateMany, ReplaceOne, DeleteOne, DeleteMany>;

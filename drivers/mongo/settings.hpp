@@ -26,7 +26,7 @@ namespace gale::mongo {
 using Millis = std::chrono::milliseconds;
 
 struct HostAddress {
-  std::string host;  // lower-cased host name, IP, or a Unix socket path
+  std::string host{};  // lower-cased host name, IP, or a Unix socket path
   std::uint16_t port = 27017;
   bool unix_socket = false;
 
@@ -43,8 +43,8 @@ ReadMode parse_read_mode(std::string_view name);
 
 struct ReadPreference {
   ReadMode mode = ReadMode::primary;
-  std::vector<nlohmann::json> tag_sets;  // tried in order; {} matches any server
-  std::optional<std::int64_t> max_staleness_seconds;
+  std::vector<nlohmann::json> tag_sets{};  // tried in order; {} matches any server
+  std::optional<std::int64_t> max_staleness_seconds{};
 
   // Throws Error(invalid_argument) when the combination is invalid (tags or staleness with
   // primary, staleness below max(90, heartbeat + idle write period)).
@@ -53,16 +53,16 @@ struct ReadPreference {
 };
 
 struct Credentials {
-  std::string username;
-  std::string password;
+  std::string username{};
+  std::string password{};
   std::string source = "admin";
-  std::string mechanism;  // empty: negotiated (SCRAM-SHA-256 when offered, else SCRAM-SHA-1)
+  std::string mechanism{};  // empty: negotiated (SCRAM-SHA-256 when offered, else SCRAM-SHA-1)
 };
 
 struct WriteConcern {
-  std::optional<nlohmann::json> w;  // number or string ("majority")
-  std::optional<bool> journal;
-  std::optional<std::int64_t> wtimeout_ms;
+  std::optional<nlohmann::json> w{};  // number or string ("majority")
+  std::optional<bool> journal{};
+  std::optional<std::int64_t> wtimeout_ms{};
   bool unacknowledged() const {
     return w && w->is_number() && w->get<int>() == 0 && !journal.value_or(false);
   }
@@ -71,11 +71,11 @@ struct WriteConcern {
 };
 
 struct ClientSettings {
-  std::vector<HostAddress> hosts;
-  std::string database;  // the database in the URI path, if any
-  std::optional<Credentials> credentials;
-  std::string replica_set;
-  std::optional<bool> direct_connection;
+  std::vector<HostAddress> hosts{};
+  std::string database{};  // the database in the URI path, if any
+  std::optional<Credentials> credentials{};
+  std::string replica_set{};
+  std::optional<bool> direct_connection{};
   bool load_balanced = false;
 
   Millis connect_timeout{10'000};
@@ -91,28 +91,28 @@ struct ClientSettings {
   Millis wait_queue_timeout{0};  // 0: bounded by serverSelectionTimeoutMS
 
   bool tls = false;
-  std::string tls_ca_file;
-  std::string tls_certificate_key_file;
-  std::string tls_certificate_key_password;
+  std::string tls_ca_file{};
+  std::string tls_certificate_key_file{};
+  std::string tls_certificate_key_password{};
   bool tls_allow_invalid_certificates = false;
   bool tls_allow_invalid_hostnames = false;
 
   bool retry_writes = true;
   bool retry_reads = true;
-  std::string app_name;
-  std::vector<std::string> compressors;  // in preference order: zstd, zlib, snappy
+  std::string app_name{};
+  std::vector<std::string> compressors{};  // in preference order: zstd, zlib, snappy
   int zlib_level = -1;
-  ReadPreference read_preference;
-  WriteConcern write_concern;
+  ReadPreference read_preference{};
+  WriteConcern write_concern{};
 
   // timeoutMS: the default deadline of every operation (none given: serverSelectionTimeoutMS plus
   // socketTimeoutMS, or 5 minutes).
-  std::optional<Millis> timeout;
+  std::optional<Millis> timeout{};
   std::string server_monitoring_mode = "auto";  // gale polls (hello every heartbeatFrequencyMS)
   bool srv = false;  // mongodb+srv:// (parsed, but gale does not resolve SRV records)
 
   // The URI with its password replaced by "***", for logs and errors.
-  std::string redacted_uri;
+  std::string redacted_uri{};
 };
 
 // Parses a connection string. Throws Error(invalid_argument) with libmongoc's or our reason (the
