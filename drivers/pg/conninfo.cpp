@@ -305,14 +305,19 @@ void verify_tls(Params& params) {
 
 // libpq takes any text as a port and fails only when it connects, which the pool then retries as
 // an outage: a port that is not a number is the string's error, found when the Client is made.
+// The port's text is not quoted: the string it came from may hold a password anywhere, and only
+// libpq knows where one starts (the fuzzer found a port that repeats the password).
 void check_ports(const std::string* ports) {
   if (ports == nullptr) return;
-  for (const std::string& p : split(*ports)) {
-    bool digits = !p.empty() && p.size() <= 5 &&
-                  std::all_of(p.begin(), p.end(), [](char c) { return c >= '0' && c <= '9'; });
+  const auto list = split(*ports);
+  for (std::size_t i = 0; i < list.size(); ++i) {
+    const std::string& p = list[i];
     if (p.empty()) continue;  // the default port
+    bool digits = p.size() <= 5 &&
+                  std::all_of(p.begin(), p.end(), [](char c) { return c >= '0' && c <= '9'; });
     if (!digits || std::stoi(p) < 1 || std::stoi(p) > 65535) {
-      bad("invalid port \"" + without_password_text(p) + "\"");
+      std::string which = list.size() > 1 ? " (port " + std::to_string(i + 1) + " of the list)" : "";
+      bad("invalid port" + which + ": a port is a number from 1 to 65535");
     }
   }
 }
