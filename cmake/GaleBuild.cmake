@@ -36,8 +36,17 @@ if(GALE_SANITIZER_FLAGS)
   list(JOIN GALE_SANITIZER_FLAGS " " GALE_SANITIZER_FLAGS)  # one string, for tools that take flags
 endif()
 
+# The project's own programs export their symbols (-rdynamic), so that the blocking watchdog's stack
+# traces name their functions. Not pushed on users: docs/install.md says how to opt in.
+add_link_options(-rdynamic)
+
 set(GALE_INCLUDE_ROOT ${CMAKE_BINARY_DIR}/include)
 file(MAKE_DIRECTORY ${GALE_INCLUDE_ROOT}/gale)
+# <gale/gale.hpp>, every layer in one include.
+if(NOT EXISTS ${GALE_INCLUDE_ROOT}/gale/gale.hpp)
+  file(CREATE_LINK ${PROJECT_SOURCE_DIR}/include/gale/gale.hpp ${GALE_INCLUDE_ROOT}/gale/gale.hpp
+    SYMBOLIC)
+endif()
 
 # gale_header_root(<name> <dir>): headers of <dir> become <gale/<name>/...>.
 function(gale_header_root name dir)
@@ -48,13 +57,17 @@ function(gale_header_root name dir)
   set_property(GLOBAL APPEND PROPERTY GALE_HEADER_ROOTS "${name}=${dir}")
 endfunction()
 
-# gale_layer(<target> SOURCES ...): one library per layer, exported as gale::<name>.
+# gale_layer(<target> SOURCES ...): one library per layer, exported as gale::<name>; static, or
+# shared with BUILD_SHARED_LIBS=ON (libgale_<layer>.so.<major>.<minor>, soname bumped with the
+# minor version while gale is 0.x, as its package version's SameMinorVersion promises).
 function(gale_layer target)
   cmake_parse_arguments(ARG "" "" "SOURCES" ${ARGN})
-  add_library(${target} STATIC ${ARG_SOURCES})
+  add_library(${target} ${ARG_SOURCES})
   string(REPLACE "gale_" "" short ${target})
   add_library(gale::${short} ALIAS ${target})
-  set_target_properties(${target} PROPERTIES EXPORT_NAME ${short} POSITION_INDEPENDENT_CODE ON)
+  set_target_properties(${target} PROPERTIES EXPORT_NAME ${short} POSITION_INDEPENDENT_CODE ON
+    VERSION ${PROJECT_VERSION} SOVERSION ${PROJECT_VERSION_MAJOR}.${PROJECT_VERSION_MINOR}
+    INSTALL_RPATH "\$ORIGIN")  # a shared layer finds the layers it needs beside it
   target_include_directories(${target} PUBLIC
     $<BUILD_INTERFACE:${GALE_INCLUDE_ROOT}> $<INSTALL_INTERFACE:include>)
   target_link_libraries(${target} PRIVATE $<BUILD_INTERFACE:gale_warnings>)

@@ -6,7 +6,9 @@ include(CMakePackageConfigHelpers)
 get_property(layers GLOBAL PROPERTY GALE_LAYERS)
 install(TARGETS ${layers} gale EXPORT galeTargets
   ARCHIVE DESTINATION ${CMAKE_INSTALL_LIBDIR}
-  LIBRARY DESTINATION ${CMAKE_INSTALL_LIBDIR})
+  LIBRARY DESTINATION ${CMAKE_INSTALL_LIBDIR}
+  RUNTIME DESTINATION ${CMAKE_INSTALL_BINDIR})
+install(FILES include/gale/gale.hpp DESTINATION ${CMAKE_INSTALL_INCLUDEDIR}/gale)
 
 get_property(roots GLOBAL PROPERTY GALE_HEADER_ROOTS)
 foreach(root IN LISTS roots)
@@ -25,5 +27,7 @@ configure_package_config_file(cmake/galeConfig.cmake.in
   ${CMAKE_CURRENT_BINARY_DIR}/galeConfig.cmake INSTALL_DESTINATION ${config_dir})
 write_basic_package_version_file(${CMAKE_CURRENT_BINARY_DIR}/galeConfigVersion.cmake
   COMPATIBILITY SameMinorVersion)
+# Find modules of dependencies that ship no CMake config of their own, used by galeConfig.cmake.
 install(FILES ${CMAKE_CURRENT_BINARY_DIR}/galeConfig.cmake
-  ${CMAKE_CURRENT_BINARY_DIR}/galeConfigVersion.cmake DESTINATION ${config_dir})
+  ${CMAKE_CURRENT_BINARY_DIR}/galeConfigVersion.cmake cmake/FindHttpParser.cmake
+  DESTINATION ${config_dir})

@@ -1,12 +1,14 @@
 // co_await gale::gather(a, b, c) -> std::tuple of the results (gale::Unit for Future<void>);
 // co_await gale::gather(std::vector<Future<T>>) -> std::vector<T> (Future<void> for T = void).
 // All run concurrently; the first failure fails the gather at once (as asyncio.gather does), the
-// others go on and a later failure among them is logged, not lost.
+// others go on. Later failures are not lost but not repeated either: one outage fails every part,
+// so once the last part settles one debug line says how many more failed and what the first said.
 #pragma once
 
 #include <cstddef>
 #include <memory>
 #include <optional>
+#include <string>
 #include <tuple>
 #include <utility>
 #include <vector>
@@ -22,14 +24,25 @@ struct Gathering {
   Promise<Result> promise;
   Slots slots;
   std::size_t remaining;
+  std::size_t late_failures = 0;
+  std::string first_late_failure;
 
   void fail(std::exception_ptr error) {
     if (promise.done()) {
-      log::error("gale.loop", "gather: another operation failed after the first failure: {}",
-                 describe(error));
+      if (late_failures++ == 0) first_late_failure = describe(error);
     } else {
       promise.set_exception(std::move(error));
     }
+  }
+
+  // Called as each part settles; true once the last one has.
+  bool settled() {
+    if (--remaining != 0) return false;
+    if (late_failures > 0) {
+      log::debug("gale.loop", "gather: {} more operation(s) failed after the first failure: {}",
+                 late_failures, first_late_failure);
+    }
+    return true;
   }
 };
 
@@ -44,9 +57,8 @@ Future<void> gather_one(Future<T> future, std::shared_ptr<G> g, Store store) {
     }
   } catch (...) {
     g->fail(std::current_exception());
-    co_return;
   }
-  if (--g->remaining == 0 && !g->promise.done()) g->finish();
+  if (g->settled() && !g->promise.done()) g->finish();
 }
 
 template <class T>

@@ -1,6 +1,8 @@
-// Everything of the web layer in one include.
+// Everything of the web layer in one include, and the loop's (Future, gather, with_timeout, sleep,
+// log, Error), which every handler uses. <gale/gale.hpp> brings the drivers too.
 #pragma once
 
+#include "gale/loop/loop.hpp"
 #include "gale/web/application.hpp"
 #include "gale/web/headers.hpp"
 #include "gale/web/http_client.hpp"

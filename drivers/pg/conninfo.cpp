@@ -24,11 +24,13 @@ using Params = std::vector<std::pair<std::string, std::string>>;
   throw Error(ErrorKind::invalid_argument, "PostgreSQL connection string: " + message);
 }
 
+// The errors about a value name its key but do not quote it: the string it came from may hold a
+// password anywhere, and only libpq knows where one starts (as check_ports below).
 std::size_t to_size(const std::string& key, const std::string& value) {
   std::size_t v = 0;
   auto [end, ec] = std::from_chars(value.data(), value.data() + value.size(), v);
   if (ec != std::errc() || end != value.data() + value.size()) {
-    bad(key + " must be a non-negative integer, not \"" + value + "\"");
+    bad(key + " must be a non-negative integer");
   }
   return v;
 }
@@ -40,7 +42,7 @@ ClientOptions::duration to_ms(const std::string& key, const std::string& value) 
 bool to_bool(const std::string& key, const std::string& value) {
   if (value == "on" || value == "true" || value == "1" || value == "yes") return true;
   if (value == "off" || value == "false" || value == "0" || value == "no") return false;
-  bad(key + " must be on or off, not \"" + value + "\"");
+  bad(key + " must be on or off (or true/false, 1/0, yes/no)");
 }
 
 // Applies one of gale's settings; false if `key` is not one of them.

@@ -1,15 +1,94 @@
-#include <gale/loop/loop.hpp>
+// A project outside gale that uses every layer through the installed package, the way the README
+// shows it: one include, a Services holder made after listen() (after any fork), handlers that
+// reach it, PostgreSQL and MongoDB queries awaited inside a handler, the loop's gather and
+// with_timeout, and the test server. Exits 0 when every check holds; prints what failed otherwise.
+#include <gale/gale.hpp>
+#include <gale/web/testing.hpp>
 
 #include <cstdio>
+#include <cstdlib>
+#include <optional>
+#include <string>
 
 using namespace std::chrono_literals;
 
+namespace {
+
+struct Services {
+  std::optional<gale::pg::Client> pg;
+  std::optional<gale::mongo::Client> mongo;
+};
+
+struct Sum : gale::web::RequestHandler {
+  explicit Sum(Services* s) : services(s) {}
+  gale::Future<void> post(std::string_view) override {
+    nlohmann::json body = json_body();
+    auto query = services->pg->query_value<std::int64_t>("SELECT $1::bigint + 1",
+                                                         body.at("n").get<std::int64_t>());
+    std::int64_t from_pg = co_await gale::with_timeout(5s, std::move(query));
+    nlohmann::json doc = {{"n", from_pg}};
+    auto coll = (*services->mongo)["gale_consumer"]["sums"];
+    auto inserted = co_await coll.insert_one(doc);
+    nlohmann::json filter = {{"_id", inserted.inserted_id}};
+    auto found = co_await coll.find_one(filter);
+    co_await coll.drop();
+    write_json({{"pg", from_pg}, {"mongo", found ? (*found)["n"] : nlohmann::json()}});
+    co_return;
+  }
+  Services* services;
+};
+
+struct Ping : gale::web::RequestHandler {
+  gale::Future<void> get(std::string_view) override {  // synchronous: no co_await, so it returns
+    write_json({{"pong", true}});
+    return {};
+  }
+};
+
+int failures = 0;
+void check(bool ok, const char* what) {
+  if (!ok) {
+    std::fprintf(stderr, "consumer: FAILED %s\n", what);
+    ++failures;
+  }
+}
+
+}  // namespace
+
 int main() {
-  gale::IOLoop loop;
-  int v = loop.run_sync([]() -> gale::Future<int> {
-    co_await gale::sleep(1ms);
-    co_return 40 + 2;
+  const char* pg_uri = std::getenv("GALE_TEST_PG_URI");
+  const char* mongo_uri = std::getenv("GALE_TEST_MONGO_URI");
+  if (pg_uri == nullptr || mongo_uri == nullptr) {
+    std::fprintf(stderr, "consumer: GALE_TEST_PG_URI and GALE_TEST_MONGO_URI must be set\n");
+    return 1;
+  }
+  Services services;
+  gale::web::Application app(
+      {{"/sum", gale::web::handler<Sum>(&services)}, {"/ping", gale::web::handler<Ping>()}});
+  gale::web::testing::TestServer server(app);
+  services.pg.emplace(pg_uri);
+  services.mongo.emplace(mongo_uri);
+
+  auto ping = server.fetch_sync("/ping");
+  check(ping.code == 200 && ping.json()["pong"] == true, "GET /ping answers {\"pong\": true}");
+  nlohmann::json body = {{"n", 41}};
+  auto sum = server.fetch_sync("/sum", "POST", body);
+  check(sum.code == 200, "POST /sum answers 200");
+  if (sum.code == 200) {
+    check(sum.json()["pg"] == 42, "PostgreSQL computed 42");
+    check(sum.json()["mongo"] == 42, "MongoDB stored and found 42");
+  } else {
+    std::fprintf(stderr, "consumer: %s\n", sum.body.c_str());
+  }
+  auto missing = server.fetch_sync("/nowhere");
+  check(missing.code == 404 && missing.json()["error"]["status"] == 404, "a JSON 404");
+
+  int both = gale::IOLoop::current().run_sync([]() -> gale::Future<int> {
+    auto results = co_await gale::gather(gale::sleep(1ms), gale::sleep(2ms));
+    (void)results;
+    co_return 2;
   });
-  std::printf("consumer got %d\n", v);
-  return v == 42 ? 0 : 1;
+  check(both == 2, "gather of two sleeps");
+  std::printf("consumer: %s\n", failures == 0 ? "every check passed" : "some checks failed");
+  return failures == 0 ? 0 : 1;
 }

@@ -117,6 +117,24 @@ TEST_CASE("a port that is not a number is invalid_argument when the string is re
   CHECK_NOTHROW(parse_conninfo("postgresql://h:65535/db", o));
 }
 
+// A setting's bad value is named by its key, not quoted: the value may repeat the password.
+TEST_CASE("a bad setting value is invalid_argument and is not quoted", "[pg]") {
+  ClientOptions o;
+  for (const char* s : {"host=h password=hunter2x connect_timeout=hunter2x",
+                        "postgresql://u:hunter2x@h/db?pool_max_size=hunter2x",
+                        "host=h password=hunter2x pipeline=hunter2x"}) {
+    CAPTURE(s);
+    try {
+      parse_conninfo(s, o);
+      FAIL("parsed");
+    } catch (const gale::Error& e) {
+      CHECK(e.kind() == ErrorKind::invalid_argument);
+      CHECK_THAT(e.what(), Catch::Contains(" must be "));
+      CHECK_THAT(e.what(), !Catch::Contains("hunter2x"));
+    }
+  }
+}
+
 // Found by fuzz/pg_conninfo_fuzzer.cpp: libpq quotes the token it cannot parse, and a URI with a
 // misspelt scheme is parsed as key=value text, so its whole text (password included) came back in
 // the error.

@@ -125,7 +125,7 @@ TEST_CASE("A malformed connection string is one fatal line and exit code 78", "[
   }
   REQUIRE(errors.size() == 1);
   CHECK(errors[0].find("gale] fatal: invalid_argument:") != std::string::npos);
-  CHECK(errors[0].find("invalid port \"notaport\"") != std::string::npos);
+  CHECK(errors[0].find("invalid port") != std::string::npos);
   CHECK(joined(lines).find("secret") == std::string::npos);  // never the password
   CHECK(joined(lines).find("terminate called") == std::string::npos);
   // The password on the command line is worth a warning: ps shows it.
