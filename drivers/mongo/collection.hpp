@@ -64,34 +64,88 @@ class Collection {
   const std::string& database_name() const noexcept { return database_; }
   std::string full_name() const { return database_ + "." + name_; }
 
-  Future<InsertOneResult> insert_one(json document, InsertOptions options = {});
-  Future<InsertManyResult> insert_many(std::vector<json> documents, InsertOptions options = {});
+  Future<InsertOneResult> insert_one(json document, InsertOptions options);
+  Future<InsertOneResult> insert_one(json document) {
+    return insert_one(std::move(document), InsertOptions{});
+  }
+  Future<InsertManyResult> insert_many(std::vector<json> documents, InsertOptions options);
+  Future<InsertManyResult> insert_many(std::vector<json> documents) {
+    return insert_many(std::move(documents), InsertOptions{});
+  }
 
-  Cursor find(json filter = json::object(), FindOptions options = {});
-  Future<std::optional<json>> find_one(json filter = json::object(), FindOptions options = {});
+  Cursor find(json filter, FindOptions options);
+  Cursor find(json filter) { return find(std::move(filter), FindOptions{}); }
+  Cursor find() { return find(json::object()); }
+  Future<std::optional<json>> find_one(json filter, FindOptions options);
+  Future<std::optional<json>> find_one(json filter) {
+    return find_one(std::move(filter), FindOptions{});
+  }
+  Future<std::optional<json>> find_one() { return find_one(json::object()); }
 
-  Future<UpdateResult> update_one(json filter, json update, UpdateOptions options = {});
-  Future<UpdateResult> update_many(json filter, json update, UpdateOptions options = {});
-  Future<UpdateResult> replace_one(json filter, json replacement, UpdateOptions options = {});
-  Future<DeleteResult> delete_one(json filter, DeleteOptions options = {});
-  Future<DeleteResult> delete_many(json filter, DeleteOptions options = {});
+  Future<UpdateResult> update_one(json filter, json update, UpdateOptions options);
+  Future<UpdateResult> update_one(json filter, json update) {
+    return update_one(std::move(filter), std::move(update), UpdateOptions{});
+  }
+  Future<UpdateResult> update_many(json filter, json update, UpdateOptions options);
+  Future<UpdateResult> update_many(json filter, json update) {
+    return update_many(std::move(filter), std::move(update), UpdateOptions{});
+  }
+  Future<UpdateResult> replace_one(json filter, json replacement, UpdateOptions options);
+  Future<UpdateResult> replace_one(json filter, json replacement) {
+    return replace_one(std::move(filter), std::move(replacement), UpdateOptions{});
+  }
+  Future<DeleteResult> delete_one(json filter, DeleteOptions options);
+  Future<DeleteResult> delete_one(json filter) {
+    return delete_one(std::move(filter), DeleteOptions{});
+  }
+  Future<DeleteResult> delete_many(json filter, DeleteOptions options);
+  Future<DeleteResult> delete_many(json filter) {
+    return delete_many(std::move(filter), DeleteOptions{});
+  }
 
-  Future<std::int64_t> count_documents(json filter = json::object(), CountOptions options = {});
-  Future<std::int64_t> estimated_document_count(CountOptions options = {});
-  Future<std::vector<json>> distinct(std::string key, json filter = json::object(),
-                                     CountOptions options = {});
-  Cursor aggregate(json pipeline, AggregateOptions options = {});
+  Future<std::int64_t> count_documents(json filter, CountOptions options);
+  Future<std::int64_t> count_documents(json filter) {
+    return count_documents(std::move(filter), CountOptions{});
+  }
+  Future<std::int64_t> count_documents() { return count_documents(json::object()); }
+  Future<std::int64_t> estimated_document_count(CountOptions options);
+  Future<std::int64_t> estimated_document_count() {
+    return estimated_document_count(CountOptions{});
+  }
+  Future<std::vector<json>> distinct(std::string key, json filter, CountOptions options);
+  Future<std::vector<json>> distinct(std::string key, json filter) {
+    return distinct(std::move(key), std::move(filter), CountOptions{});
+  }
+  Future<std::vector<json>> distinct(std::string key) {
+    return distinct(std::move(key), json::object());
+  }
+  Cursor aggregate(json pipeline, AggregateOptions options);
+  Cursor aggregate(json pipeline) { return aggregate(std::move(pipeline), AggregateOptions{}); }
 
   Future<std::optional<json>> find_one_and_update(json filter, json update,
-                                                  FindOneAndOptions options = {});
+                                                  FindOneAndOptions options);
+  Future<std::optional<json>> find_one_and_update(json filter, json update) {
+    return find_one_and_update(std::move(filter), std::move(update), FindOneAndOptions{});
+  }
   Future<std::optional<json>> find_one_and_replace(json filter, json replacement,
-                                                   FindOneAndOptions options = {});
-  Future<std::optional<json>> find_one_and_delete(json filter, FindOneAndOptions options = {});
+                                                   FindOneAndOptions options);
+  Future<std::optional<json>> find_one_and_replace(json filter, json replacement) {
+    return find_one_and_replace(std::move(filter), std::move(replacement), FindOneAndOptions{});
+  }
+  Future<std::optional<json>> find_one_and_delete(json filter, FindOneAndOptions options);
+  Future<std::optional<json>> find_one_and_delete(json filter) {
+    return find_one_and_delete(std::move(filter), FindOneAndOptions{});
+  }
 
-  Future<BulkWriteResult> bulk_write(std::vector<WriteModel> requests,
-                                     BulkWriteOptions options = {});
+  Future<BulkWriteResult> bulk_write(std::vector<WriteModel> requests, BulkWriteOptions options);
+  Future<BulkWriteResult> bulk_write(std::vector<WriteModel> requests) {
+    return bulk_write(std::move(requests), BulkWriteOptions{});
+  }
 
-  Future<std::string> create_index(json keys, IndexOptions options = {});
+  Future<std::string> create_index(json keys, IndexOptions options);
+  Future<std::string> create_index(json keys) {
+    return create_index(std::move(keys), IndexOptions{});
+  }
   Future<std::vector<std::string>> create_indexes(std::vector<IndexModel> indexes);
   Future<std::vector<json>> list_indexes();
   Future<void> drop_index(std::string name);

@@ -19,8 +19,14 @@ class Database {
 
   // Runs a command ({"ping": 1}, ...) and returns the reply; ok:0 throws MongoError. The first
   // key names the command: pass an ordered_json when the command has several keys.
-  Future<json> run_command(nlohmann::ordered_json command, CommandOptions options = {});
-  Future<json> run_command(json command, CommandOptions options = {});
+  Future<json> run_command(nlohmann::ordered_json command, CommandOptions options);
+  Future<json> run_command(nlohmann::ordered_json command) {
+    return run_command(std::move(command), CommandOptions{});
+  }
+  Future<json> run_command(json command, CommandOptions options);
+  Future<json> run_command(json command) {
+    return run_command(std::move(command), CommandOptions{});
+  }
   Future<std::vector<std::string>> list_collection_names(json filter = json::object());
   Future<void> drop();
 

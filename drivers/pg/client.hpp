@@ -7,7 +7,8 @@
 //   std::optional<Row> row = co_await pg.query_one("SELECT ... WHERE id = $1", id);
 //   auto count = co_await pg.query_value<std::int64_t>("SELECT count(*) FROM notes");
 //   nlohmann::json j = rows.to_json();
-//   auto tx = co_await pg.transaction({.isolation = gale::pg::Isolation::serializable});
+//   gale::pg::TransactionOptions serializable{.isolation = gale::pg::Isolation::serializable};
+//   auto tx = co_await pg.transaction(serializable);   // not a braced temporary (g++ 12)
 //   co_await pg.run_in_transaction([&](gale::pg::Transaction& tx) -> gale::Future<void> { ... });
 //
 // Queries from concurrent coroutines share connections in pipeline mode (see client_state.hpp);
@@ -54,11 +55,21 @@ class Client : public detail::QueryMethods<Client> {
   // Several statements in one string, through the simple query protocol (no parameters).
   Future<void> execute_script(std::string sql);
 
-  Future<Transaction> transaction(TransactionOptions options = {});
+  // No defaulted options (g++ 12 destroys a defaulted aggregate argument twice when the call sits
+  // in a co_await): the shorter forms are overloads.
+  Future<Transaction> transaction(TransactionOptions options);
+  Future<Transaction> transaction() { return transaction(TransactionOptions{}); }
   // Runs fn in a transaction and commits; on a serialization failure (40001) or a deadlock
   // (40P01) rolls back and runs it again, up to max_attempts times in all.
   Future<void> run_in_transaction(UniqueFunction<Future<void>(Transaction&)> fn,
-                                  TransactionOptions options = {}, int max_attempts = 5);
+                                  TransactionOptions options, int max_attempts);
+  Future<void> run_in_transaction(UniqueFunction<Future<void>(Transaction&)> fn,
+                                  TransactionOptions options) {
+    return run_in_transaction(std::move(fn), std::move(options), 5);
+  }
+  Future<void> run_in_transaction(UniqueFunction<Future<void>(Transaction&)> fn) {
+    return run_in_transaction(std::move(fn), TransactionOptions{});
+  }
 
   Future<Listener> listen(std::string channel);
   Future<Listener> listen(std::vector<std::string> channels);
