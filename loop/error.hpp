@@ -34,6 +34,10 @@ enum class ErrorKind : std::uint8_t {
 // "invalid_argument", "not_found", ...
 std::string_view to_string(ErrorKind kind) noexcept;
 
+// What the database drivers and their pools tell clients when a database cannot be reached or has
+// no connection free (the host, user and connect error stay in what()).
+inline constexpr std::string_view kDatabaseUnavailable = "database unavailable, retry later";
+
 // The words a client is shown for an Error of `kind` that has no client message of its own.
 std::string_view client_message_for(ErrorKind kind) noexcept;
 

@@ -15,4 +15,8 @@ std::string pool_wait_message(const PoolStats& stats, Clock::duration waited) {
   return message;
 }
 
+Error pool_unavailable(const std::string& message) {
+  return Error(ErrorKind::unavailable, message, std::string(kDatabaseUnavailable));
+}
+
 }  // namespace gale::detail

@@ -42,7 +42,9 @@ namespace gale {
 
 namespace detail {
 std::string pool_wait_message(const PoolStats& stats, Clock::duration waited);
-}
+// Error(unavailable) with `message` for the log and kDatabaseUnavailable for clients.
+Error pool_unavailable(const std::string& message);
+}  // namespace detail
 
 template <class Connection>
 class Pool {
@@ -196,7 +198,7 @@ struct Pool<Connection>::State : std::enable_shared_from_this<State> {
   Future<Lease> acquire(Clock::time_point deadline) {
     if (closed) {
       return make_exceptional_future<Lease>(
-          Error(ErrorKind::unavailable, "the " + options.name + " pool is closed"));
+          detail::pool_unavailable("the " + options.name + " pool is closed"));
     }
     ++counters.acquires;
     const auto now = Clock::now();
@@ -221,11 +223,10 @@ struct Pool<Connection>::State : std::enable_shared_from_this<State> {
   Future<Lease> wait(Clock::time_point deadline, Clock::time_point now) {
     if (waiters.size() >= options.max_waiters) {
       ++counters.acquire_timeouts;
-      return make_exceptional_future<Lease>(
-          Error(ErrorKind::unavailable,
-                "no " + options.name + " connection free and the wait queue is full (" +
-                    std::to_string(waiters.size()) + " waiting, " + std::to_string(in_use) +
-                    " of " + std::to_string(options.max_size) + " in use)"));
+      return make_exceptional_future<Lease>(detail::pool_unavailable(
+          "no " + options.name + " connection free and the wait queue is full (" +
+          std::to_string(waiters.size()) + " waiting, " + std::to_string(in_use) + " of " +
+          std::to_string(options.max_size) + " in use)"));
     }
     waiters.push_back(Waiter{Promise<Lease>(), TimeoutHandle(), now});
     auto it = std::prev(waiters.end());
@@ -242,9 +243,8 @@ struct Pool<Connection>::State : std::enable_shared_from_this<State> {
     Waiter waiter = std::move(*it);
     waiters.erase(it);
     ++counters.acquire_timeouts;
-    waiter.promise.set_error(
-        Error(ErrorKind::unavailable,
-              detail::pool_wait_message(snapshot(), Clock::now() - waiter.since)));
+    waiter.promise.set_error(detail::pool_unavailable(
+        detail::pool_wait_message(snapshot(), Clock::now() - waiter.since)));
   }
 
   // Health-checks a connection that sat idle for long, then hands it out; a failed check discards
@@ -271,8 +271,8 @@ struct Pool<Connection>::State : std::enable_shared_from_this<State> {
     ++counters.discarded;
     shared.reset();  // closes it now, or when a check still running lets go of it
     if (Clock::now() >= deadline) {
-      throw Error(ErrorKind::unavailable,
-                  "no healthy " + options.name + " connection before the deadline");
+      throw detail::pool_unavailable("no healthy " + options.name +
+                                     " connection before the deadline");
     }
     co_return co_await acquire(deadline);
   }
@@ -435,8 +435,7 @@ struct Pool<Connection>::State : std::enable_shared_from_this<State> {
     waiters.clear();
     for (auto& waiter : failing) {
       waiter.timer.cancel();
-      waiter.promise.set_error(
-          Error(ErrorKind::unavailable, "the " + options.name + " pool is closed"));
+      waiter.promise.set_error(detail::pool_unavailable("the " + options.name + " pool is closed"));
     }
   }
 };

@@ -8,7 +8,8 @@ namespace gale::mongo {
 
 Database::Database(std::shared_ptr<detail::ClientState> client, std::string name)
     : client_(std::move(client)), name_(std::move(name)) {
-  if (name_.empty() || name_.find_first_of("/\\. \"$\0") != std::string::npos) {
+  if (name_.empty() ||
+      name_.find_first_of(std::string_view("/\\. \"$\0", 7)) != std::string::npos) {
     throw Error(ErrorKind::invalid_argument, "invalid database name \"" + name_ + "\"");
   }
 }

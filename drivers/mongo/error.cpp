@@ -12,7 +12,18 @@ MongoError::MongoError(ErrorKind kind, const std::string& message, int code, std
       code_(code),
       code_name_(std::move(code_name)),
       errmsg_(message),
-      labels_(std::move(labels)) {}
+      labels_(std::move(labels)) {
+  if (kind == ErrorKind::unavailable) set_client_message(std::string(kDatabaseUnavailable));
+  if (kind == ErrorKind::duplicate) {
+    // "E11000 duplicate key error collection: db.users index: email_1 dup key: { ... }"
+    auto at = errmsg_.find(" index: ");
+    if (at != std::string::npos) {
+      at += 8;
+      auto end = errmsg_.find(' ', at);
+      set_constraint(errmsg_.substr(at, end == std::string::npos ? end : end - at));
+    }
+  }
+}
 
 bool MongoError::has_label(std::string_view label) const noexcept {
   return std::find(labels_.begin(), labels_.end(), label) != labels_.end();

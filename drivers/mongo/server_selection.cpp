@@ -137,7 +137,9 @@ Selection select_servers(const TopologyDescription& t, const SelectionCriteria& 
 namespace {
 Selection select_all(const TopologyDescription& t, const SelectionCriteria& c) {
   Selection out;
-  if (!t.compatible()) throw Error(ErrorKind::unavailable, t.compatibility_error());
+  if (!t.compatible()) {
+    throw Error(ErrorKind::unavailable, t.compatibility_error(), std::string(kDatabaseUnavailable));
+  }
   switch (t.type()) {
     case TopologyType::unknown:
       return out;

@@ -10,6 +10,7 @@ namespace gale::pg {
 namespace {
 
 Future<void> script(std::shared_ptr<detail::ClientState> state, std::string sql) {
+  if (auto refused = detail::refusal(sql)) std::rethrow_exception(refused);
   auto lease = co_await detail::ClientState::acquire_exclusive(state);
   auto connection = lease->connection;
   std::exception_ptr error;
@@ -104,6 +105,12 @@ Future<Listener> Client::listen(std::string channel) {
 
 Future<Listener> Client::listen(std::vector<std::string> channels) {
   state_->fork_guard.check("gale::pg::Client");
+  for (const auto& channel : channels) {
+    if (channel.find('\0') != std::string::npos) {
+      return make_exceptional_future<Listener>(
+          PgError(ErrorKind::invalid_argument, "a channel name cannot contain a NUL byte"));
+    }
+  }
   return Listener::start(state_->config, std::move(channels));
 }
 

@@ -131,6 +131,8 @@ Future<Result> ClientState::run(std::string sql, Params params) {
     return make_exceptional_future<Result>(
         PgError(ErrorKind::unavailable, "the PostgreSQL client was closed"));
   }
+  if (auto refused = refusal(sql, params))
+    return make_exceptional_future<Result>(std::move(refused));
   auto r = std::make_shared<Request>(std::move(sql), std::move(params));
   auto future = r->promise.get_future();
   r->queued_at = Clock::now();
@@ -197,8 +199,10 @@ void ClientState::on_timer(const RequestPtr& r) {
                                           " waiting for a PostgreSQL connection")));
       return;
     }
-    PoolStats stats = pool->stats();
-    stats.waiting += waiting_.size() + 1;
+    // This client's view: the pool's own acquire made for the queue is not one more waiter;
+    // the query that timed out (no longer queued) is.
+    PoolStats stats = this->stats();
+    stats.waiting += 1;
     stats.in_use = std::max(stats.in_use, shared_.size());
     r->fail(std::make_exception_ptr(PgError(
         ErrorKind::unavailable, gale::detail::pool_wait_message(stats, now - r->queued_at))));

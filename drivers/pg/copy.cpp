@@ -34,6 +34,7 @@ namespace {
 
 Future<std::shared_ptr<CopyState>> begin(std::shared_ptr<ClientState> client, std::string sql,
                                          bool in) {
+  if (auto refused = refusal(sql)) std::rethrow_exception(refused);
   auto lease = co_await ClientState::acquire_exclusive(client);
   auto state = std::make_shared<CopyState>(client, std::move(lease));
   co_await state->connection->start_copy(std::move(sql), in, state->deadline());

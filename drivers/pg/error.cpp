@@ -19,10 +19,14 @@ bool starts(std::string_view s, std::string_view prefix) noexcept {
 }  // namespace
 
 PgError::PgError(ErrorKind kind, PgErrorFields fields)
-    : Error(kind, what_of(fields)), fields_(std::move(fields)) {}
+    : Error(kind, what_of(fields)), fields_(std::move(fields)) {
+  if (!fields_.constraint.empty()) set_constraint(fields_.constraint);
+  if (kind == ErrorKind::unavailable) set_client_message(std::string(kDatabaseUnavailable));
+}
 
 PgError::PgError(ErrorKind kind, const std::string& message) : Error(kind, message) {
   fields_.message = message;
+  if (kind == ErrorKind::unavailable) set_client_message(std::string(kDatabaseUnavailable));
 }
 
 ErrorKind kind_for_sqlstate(std::string_view s) noexcept {

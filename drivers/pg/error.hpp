@@ -3,7 +3,12 @@
 //   23505 duplicate; 23503, 23502, 23514, 22xxx invalid_argument; 40001, 40P01 conflict;
 //   57014 timeout; 28xxx unauthorized; 42501 forbidden; 08xxx, 57P0x, 53xxx and lost connections
 //   unavailable; everything else internal.
-// Messages never carry a password.
+// Messages never carry a password. what() has the server's whole text, for logs; the client
+// message (gale::Error::client_message) is none for most kinds, so the web layer shows the kind's
+// words ("duplicate key"), and "database unavailable, retry later" for kind unavailable. A
+// duplicate's constraint is Error::constraint(), which an application may map to a message of its
+// own (web::Settings::constraint_messages).
+
 #pragma once
 
 #include <string>
@@ -35,7 +40,6 @@ class PgError : public Error {
   const std::string& message() const noexcept { return fields_.message; }
   const std::string& detail() const noexcept { return fields_.detail; }
   const std::string& hint() const noexcept { return fields_.hint; }
-  const std::string& constraint() const noexcept { return fields_.constraint; }
   const std::string& table() const noexcept { return fields_.table; }
   const std::string& column() const noexcept { return fields_.column; }
   const PgErrorFields& fields() const noexcept { return fields_; }

@@ -45,6 +45,8 @@ void Params::null() {
 }
 
 void Params::text(oid::Oid type, std::string_view v) {
+  // libpq sends a text parameter as a C string: a NUL would end it there, silently.
+  if (v.find('\0') != std::string_view::npos) refuse_nul("a text value");
   slots_.push_back(Slot{type, static_cast<int>(buffer_.size()), static_cast<int>(v.size()), 0});
   buffer_.append(v);
   buffer_ += '\0';  // libpq reads text parameters as C strings
@@ -56,8 +58,36 @@ void Params::binary(oid::Oid type, const void* data, std::size_t n) {
 }
 
 void Params::too_large(std::uint64_t v) {
-  throw Error(ErrorKind::invalid_argument,
-              fmt::format("the parameter {} does not fit PostgreSQL's bigint", v));
+  if (!error_) {
+    error_ = std::make_exception_ptr(Error(
+        ErrorKind::invalid_argument,
+        fmt::format("parameter ${}: {} does not fit PostgreSQL's bigint", slots_.size() + 1, v),
+        "an integer is out of range"));
+  }
+  null();  // keeps the numbering of the parameters after it; the query is never sent
+}
+
+void Params::refuse_nul(std::string_view what) {
+  if (error_) return;
+  error_ = std::make_exception_ptr(
+      Error(ErrorKind::invalid_argument,
+            fmt::format("parameter ${}: {} cannot contain a NUL byte (PostgreSQL's text cannot "
+                        "hold one)",
+                        slots_.size() + 1, what),
+            "a text value cannot contain a NUL byte"));
+}
+
+bool Params::has_nul(const nlohmann::json& v) {
+  if (v.is_string()) return v.get_ref<const std::string&>().find('\0') != std::string::npos;
+  if (v.is_array()) {
+    for (const auto& e : v)
+      if (has_nul(e)) return true;
+  }
+  if (v.is_object()) {
+    for (const auto& [key, e] : v.items())
+      if (key.find('\0') != std::string::npos || has_nul(e)) return true;
+  }
+  return false;
 }
 
 void Params::add(bool v) {
@@ -99,6 +129,8 @@ void Params::add(const char* v) {
 }
 
 void Params::add(const nlohmann::json& v) {
+  // dump() writes a NUL as \u0000, which jsonb refuses and json would keep: refused here, alike.
+  if (has_nul(v)) refuse_nul("a JSON value");
   text(oid::jsonb, v.dump());
 }
 
@@ -134,6 +166,7 @@ void Params::quoted(std::string& out, std::string_view v) {
 }
 
 void Params::element(std::string& out, const nlohmann::json& v) {
+  if (has_nul(v)) refuse_nul("a JSON array element");
   quoted(out, v.dump());
 }
 

@@ -8,12 +8,18 @@
 // (Bytes, std::vector<std::byte>, std::vector<std::uint8_t>: bytea, binary), std::vector<T> of
 // the scalar types above (an array: int8[], float8[], bool[], text[], jsonb[]; std::optional
 // elements give NULLs), std::chrono::system_clock::time_point (timestamptz).
+//
+// PostgreSQL's text cannot hold a NUL byte: a string, a JSON value (any key or string in it) or
+// an array element with one is refused with Error(invalid_argument) before anything is sent, so
+// nothing is cut short on the way (bytea keeps NULs). A refused parameter, like an unsigned value
+// beyond bigint, does not throw where the Params are made: the query's Future fails with it.
 #pragma once
 
 #include <chrono>
 #include <concepts>
 #include <cstddef>
 #include <cstdint>
+#include <exception>
 #include <nlohmann/json_fwd.hpp>
 #include <optional>
 #include <span>
@@ -56,6 +62,9 @@ class Params {
   }
   // The parameter types in order, as bytes: part of a prepared statement's cache key.
   void append_types(std::string& key) const;
+  // Why these parameters cannot be sent (a NUL in a text value, an integer beyond bigint); null
+  // when they can. The first refusal wins.
+  const std::exception_ptr& error() const noexcept { return error_; }
 
   void add(std::nullptr_t) { null(); }
   void add(std::nullopt_t) { null(); }
@@ -68,7 +77,7 @@ class Params {
            !std::is_same_v<T, std::int16_t> && !std::is_same_v<T, std::int32_t> &&
            !std::is_same_v<T, std::int64_t>) void add(T v) {
     if constexpr (std::is_unsigned_v<T> && sizeof(T) >= sizeof(std::int64_t)) {
-      if (v > static_cast<T>(INT64_MAX)) too_large(static_cast<std::uint64_t>(v));
+      if (v > static_cast<T>(INT64_MAX)) return too_large(static_cast<std::uint64_t>(v));
     }
     add(static_cast<std::int64_t>(v));
   }
@@ -105,22 +114,25 @@ class Params {
   void null();
   void text(oid::Oid type, std::string_view v);
   void binary(oid::Oid type, const void* data, std::size_t n);
-  [[noreturn]] static void too_large(std::uint64_t v);
+  void too_large(std::uint64_t v);
+  void refuse_nul(std::string_view what);
+  // A JSON value any of whose keys or strings holds a NUL byte.
+  static bool has_nul(const nlohmann::json& v);
 
   static void quoted(std::string& out, std::string_view v);
-  static void element(std::string& out, bool v) { out += v ? 't' : 'f'; }
-  static void element(std::string& out, std::string_view v) { quoted(out, v); }
-  static void element(std::string& out, const std::string& v) { quoted(out, v); }
-  static void element(std::string& out, const char* v) { quoted(out, v); }
-  static void element(std::string& out, const nlohmann::json& v);
-  static void element(std::string& out, double v);
-  static void element(std::string& out, float v) { element(out, static_cast<double>(v)); }
+  void element(std::string& out, bool v) { out += v ? 't' : 'f'; }
+  void element(std::string& out, std::string_view v) { quoted(out, v); }
+  void element(std::string& out, const std::string& v) { quoted(out, v); }
+  void element(std::string& out, const char* v) { quoted(out, v); }
+  void element(std::string& out, const nlohmann::json& v);
+  void element(std::string& out, double v);
+  void element(std::string& out, float v) { element(out, static_cast<double>(v)); }
   template <std::integral T>
-  requires(!std::is_same_v<T, bool>) static void element(std::string& out, T v) {
+  requires(!std::is_same_v<T, bool>) void element(std::string& out, T v) {
     out += std::to_string(v);
   }
   template <class T>
-  static void element(std::string& out, const std::optional<T>& v) {
+  void element(std::string& out, const std::optional<T>& v) {
     if (v) {
       element(out, *v);
     } else {
@@ -152,6 +164,7 @@ class Params {
 
   std::vector<Slot> slots_;
   std::string buffer_;
+  std::exception_ptr error_;
 };
 
 }  // namespace gale::pg

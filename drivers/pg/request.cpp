@@ -2,6 +2,8 @@
 
 #include <libpq-fe.h>
 
+#include "gale/pg/error.hpp"
+
 namespace gale::pg::detail {
 
 Request::~Request() {
@@ -36,6 +38,17 @@ void Request::fail(std::exception_ptr e) {
   connection = nullptr;
   timer.cancel();
   if (!timed_out) promise.set_exception(std::move(e));
+}
+
+std::exception_ptr refusal(std::string_view sql) {
+  if (sql.find('\0') == std::string_view::npos) return nullptr;
+  return std::make_exception_ptr(
+      PgError(ErrorKind::invalid_argument, "the SQL text contains a NUL byte; nothing was sent"));
+}
+
+std::exception_ptr refusal(std::string_view sql, const Params& params) {
+  if (auto e = refusal(sql)) return e;
+  return params.error();
 }
 
 }  // namespace gale::pg::detail

@@ -4,6 +4,7 @@
 #include <list>
 #include <memory>
 #include <string>
+#include <string_view>
 
 #include "gale/loop/future.hpp"
 #include "gale/loop/io_loop.hpp"
@@ -48,5 +49,10 @@ struct Request {
 };
 
 using RequestPtr = std::shared_ptr<Request>;
+
+// Why a statement cannot be sent as it is (null when it can): a NUL byte in its SQL text, which
+// libpq would cut there, or a refused parameter (Params::error()). Checked before anything is sent.
+std::exception_ptr refusal(std::string_view sql, const Params& params);
+std::exception_ptr refusal(std::string_view sql);
 
 }  // namespace gale::pg::detail

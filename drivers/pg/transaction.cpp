@@ -57,6 +57,8 @@ std::string begin_sql(const TransactionOptions& o) {
 }
 
 Future<Result> send(const std::shared_ptr<TransactionState>& s, std::string sql, Params params) {
+  if (auto refused = refusal(sql, params))
+    return make_exceptional_future<Result>(std::move(refused));
   auto r = std::make_shared<Request>(std::move(sql), std::move(params));
   r->retry_allowed = false;
   r->queued_at = Clock::now();

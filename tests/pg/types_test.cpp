@@ -187,7 +187,9 @@ TEST_CASE("integer parameters keep their width and unsigned overflow is refused"
     CHECK(r[0][3].as<int>() == 4);
     CHECK(r[0][4].as<std::string>() == "real");
   });
-  CHECK_THROWS_AS(gale::pg::Params(std::uint64_t{1} << 63), gale::Error);
+  // Beyond bigint: refused when the query is made (its Future fails), never sent.
+  CHECK(gale::pg::Params(std::uint64_t{1} << 63).error() != nullptr);
+  CHECK(gale::pg::Params(std::uint64_t{1} << 62).error() == nullptr);
 }
 
 TEST_CASE("enums, domains and arrays of them convert by what they are", "[pg]") {
