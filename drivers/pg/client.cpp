@@ -83,7 +83,11 @@ Client& Client::operator=(Client&& other) noexcept {
 }
 
 Future<Result> Client::run(std::string sql, Params params) {
-  return state_->run(std::move(sql), std::move(params));
+  return state_->run(std::move(sql), std::move(params), state_->options.query_timeout);
+}
+
+Future<Result> Client::run(std::string sql, Params params, Clock::duration timeout) {
+  return state_->run(std::move(sql), std::move(params), timeout);
 }
 
 Future<void> Client::execute_script(std::string sql) {

@@ -6,6 +6,7 @@
 //   std::int64_t n = co_await pg.execute("UPDATE notes SET done = $1 WHERE id = $2", true, id);
 //   std::optional<Row> row = co_await pg.query_one("SELECT ... WHERE id = $1", id);
 //   auto count = co_await pg.query_value<std::int64_t>("SELECT count(*) FROM notes");
+//   auto slow = co_await pg.timeout(2s).query("SELECT ...");  // its own deadline
 //   nlohmann::json j = rows.to_json();
 //   gale::pg::TransactionOptions serializable{.isolation = gale::pg::Isolation::serializable};
 //   auto tx = co_await pg.transaction(serializable);   // not a braced temporary (g++ 12)
@@ -17,6 +18,7 @@
 // Errors are PgError (a gale::Error): see error.hpp for the kinds.
 #pragma once
 
+#include <chrono>
 #include <memory>
 #include <string>
 #include <string_view>
@@ -50,8 +52,10 @@ class Client : public detail::QueryMethods<Client> {
   Client(Client&&) noexcept;
   Client& operator=(Client&&) noexcept;
 
-  // The query with its parameters, sent apart from the SQL.
+  // The query with its parameters, sent apart from the SQL; with a timeout of its own instead of
+  // query_timeout (zero: none). query(), execute(), ... are in QueryMethods, and timeout(d).
   Future<Result> run(std::string sql, Params params);
+  Future<Result> run(std::string sql, Params params, std::chrono::steady_clock::duration timeout);
   // Several statements in one string, through the simple query protocol (no parameters).
   Future<void> execute_script(std::string sql);
 

@@ -125,7 +125,7 @@ PoolStats ClientState::stats() const {
 
 // The request path
 
-Future<Result> ClientState::run(std::string sql, Params params) {
+Future<Result> ClientState::run(std::string sql, Params params, Clock::duration timeout) {
   fork_guard.check("gale::pg::Client");
   if (closed_) {
     return make_exceptional_future<Result>(
@@ -136,9 +136,9 @@ Future<Result> ClientState::run(std::string sql, Params params) {
   auto r = std::make_shared<Request>(std::move(sql), std::move(params));
   auto future = r->promise.get_future();
   r->queued_at = Clock::now();
-  if (options.query_timeout > Clock::duration::zero()) {
-    r->timeout = options.query_timeout;
-    r->deadline = r->queued_at + options.query_timeout;
+  if (timeout > Clock::duration::zero()) {
+    r->timeout = timeout;
+    r->deadline = r->queued_at + timeout;
   }
   if (!waiting_.empty() || !dispatch(r)) enqueue(r);
   return future;

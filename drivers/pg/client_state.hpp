@@ -48,7 +48,7 @@ class ClientState : public std::enable_shared_from_this<ClientState> {
   void start();  // after make_shared: creates the pool and its hooks
   void close() noexcept;
 
-  Future<Result> run(std::string sql, Params params);
+  Future<Result> run(std::string sql, Params params, Clock::duration timeout);
   // A connection for one user alone (transactions, COPY, scripts).
   static Future<Lease> acquire_exclusive(std::shared_ptr<ClientState> self);
   // Arms the request's deadline timer for `when`.

@@ -318,7 +318,8 @@ void check_ports(const std::string* ports) {
     bool digits = p.size() <= 5 &&
                   std::all_of(p.begin(), p.end(), [](char c) { return c >= '0' && c <= '9'; });
     if (!digits || std::stoi(p) < 1 || std::stoi(p) > 65535) {
-      std::string which = list.size() > 1 ? " (port " + std::to_string(i + 1) + " of the list)" : "";
+      std::string which =
+          list.size() > 1 ? " (port " + std::to_string(i + 1) + " of the list)" : "";
       bad("invalid port" + which + ": a port is a number from 1 to 65535");
     }
   }

@@ -1,7 +1,14 @@
 // The query conveniences that a Client and a Transaction share (detail). Derived::run(sql, params)
-// does the work; these shape its Result.
+// does the work; these shape its Result. timeout(d) gives the same calls with a deadline of their
+// own instead of the client's query_timeout:
+//
+//   auto rows = co_await pg.timeout(500ms).query("SELECT ... WHERE id = $1", id);
+//
+// A query past its deadline is cancelled on the server and fails with kind timeout, as with
+// query_timeout; the wait for a connection counts. A zero duration means no deadline.
 #pragma once
 
+#include <chrono>
 #include <cstdint>
 #include <optional>
 #include <string>
@@ -37,9 +44,18 @@ Future<T> first_value(Future<Result> result) {
   co_return r[0][std::size_t{0}].template as<T>();
 }
 
+template <class Target>
+class Timed;
+
 template <class Derived>
 class QueryMethods {
  public:
+  // The same calls, each with `timeout` as its deadline. The view refers to this client or
+  // transaction: use it in the statement that makes it.
+  Timed<Derived> timeout(std::chrono::steady_clock::duration timeout) {
+    return Timed<Derived>(self(), timeout);
+  }
+
   // All rows.
   template <class... Args>
   Future<Result> query(std::string_view sql, Args... args) {
@@ -65,5 +81,25 @@ class QueryMethods {
  private:
   Derived& self() { return static_cast<Derived&>(*this); }
 };
+
+// A client or transaction with a deadline for each call. Trivially destructible on purpose: it is
+// a temporary inside co_await expressions, where g++ 12 may destroy a temporary twice.
+template <class Target>
+class Timed : public QueryMethods<Timed<Target>> {
+ public:
+  Timed(Target& target, std::chrono::steady_clock::duration timeout) noexcept
+      : target_(&target), timeout_(timeout) {}
+  Future<Result> run(std::string sql, Params params) {
+    return target_->run(std::move(sql), std::move(params), timeout_);
+  }
+  Future<Result> run(std::string sql, Params params, std::chrono::steady_clock::duration timeout) {
+    return target_->run(std::move(sql), std::move(params), timeout);
+  }
+
+ private:
+  Target* target_;
+  std::chrono::steady_clock::duration timeout_;
+};
+static_assert(std::is_trivially_destructible_v<Timed<QueryMethods<void>>>);
 
 }  // namespace gale::pg::detail

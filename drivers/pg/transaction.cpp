@@ -56,20 +56,25 @@ std::string begin_sql(const TransactionOptions& o) {
   return sql;
 }
 
-Future<Result> send(const std::shared_ptr<TransactionState>& s, std::string sql, Params params) {
+Future<Result> send(const std::shared_ptr<TransactionState>& s, std::string sql, Params params,
+                    Clock::duration timeout) {
   if (auto refused = refusal(sql, params))
     return make_exceptional_future<Result>(std::move(refused));
   auto r = std::make_shared<Request>(std::move(sql), std::move(params));
   r->retry_allowed = false;
   r->queued_at = Clock::now();
   auto future = r->promise.get_future();
-  if (s->client->options.query_timeout > Clock::duration::zero()) {
-    r->timeout = s->client->options.query_timeout;
+  if (timeout > Clock::duration::zero()) {
+    r->timeout = timeout;
     r->deadline = r->queued_at + r->timeout;
     s->client->arm_timer(r, r->deadline);
   }
   s->connection().submit(r);
   return future;
+}
+
+Future<Result> send(const std::shared_ptr<TransactionState>& s, std::string sql, Params params) {
+  return send(s, std::move(sql), std::move(params), s->client->options.query_timeout);
 }
 
 Future<void> rollback_in_background(std::shared_ptr<TransactionState> s) {
@@ -124,11 +129,16 @@ int Transaction::backend_pid() const noexcept {
 }
 
 Future<Result> Transaction::run(std::string sql, Params params) {
+  auto timeout = state_ ? state_->client->options.query_timeout : Clock::duration::zero();
+  return run(std::move(sql), std::move(params), timeout);
+}
+
+Future<Result> Transaction::run(std::string sql, Params params, Clock::duration timeout) {
   if (!active()) {
     return make_exceptional_future<Result>(
         Error(ErrorKind::internal, "the transaction is over (committed or rolled back)"));
   }
-  return detail::send(state_, std::move(sql), std::move(params));
+  return detail::send(state_, std::move(sql), std::move(params), timeout);
 }
 
 Future<void> Transaction::commit() {

@@ -41,6 +41,8 @@ class Transaction : public detail::QueryMethods<Transaction> {
   ~Transaction();
 
   Future<Result> run(std::string sql, Params params);
+  // With a timeout of its own instead of the client's query_timeout (zero: none).
+  Future<Result> run(std::string sql, Params params, std::chrono::steady_clock::duration timeout);
   Future<void> commit();
   Future<void> rollback();
   // Savepoint names are identifiers (letters, digits, _); anything else is invalid_argument.

@@ -3,6 +3,7 @@
 #include <catch2/catch.hpp>
 
 #include "support.hpp"
+#include "support/log_capture.hpp"
 
 using namespace gale::testing;
 using gale::Clock;
@@ -138,4 +139,38 @@ TEST_CASE("a query waiting for a connection gives way to its own deadline", "[pg
     CHECK(timed_out);
     co_await tx.rollback();
   });
+}
+
+TEST_CASE("timeout(d) gives one query a deadline of its own, in a client and in a transaction",
+          "[pg][newuser]") {
+  IOLoop loop;
+  // The client-wide deadline is long: only the per-query one can end these.
+  Client pg(pg_uri_with("pool_max_size=1&query_timeout_ms=60000"));
+  gale::testing::LogCapture logs;
+  auto outcome = [](auto future) -> Future<std::string> {
+    try {
+      co_await std::move(future);
+      co_return "done";
+    } catch (const gale::Error& e) {
+      co_return std::string(gale::to_string(e.kind()));
+    }
+  };
+  auto started = Clock::now();
+  auto got = run(loop, [&]() -> Future<std::vector<std::string>> {
+    std::vector<std::string> out;
+    out.push_back(co_await outcome(pg.timeout(300ms).query("SELECT pg_sleep(10)")));
+    out.push_back(co_await outcome(pg.timeout(300ms).execute("SELECT pg_sleep(10)")));
+    // A query that finishes in time is untouched by its deadline.
+    out.push_back(std::to_string(co_await pg.timeout(5s).query_value<int>("SELECT 7")));
+    auto tx = co_await pg.transaction();
+    out.push_back(co_await outcome(tx.timeout(300ms).query("SELECT pg_sleep(10)")));
+    co_return out;
+  });
+  CHECK(Clock::now() - started < 5s);  // three cancelled 10 s sleeps
+  CHECK(got == std::vector<std::string>{"timeout", "timeout", "7", "timeout"});
+  // The connection goes on (the sleeps were cancelled on the server), and no deadline was logged
+  // at ERROR: a timed-out query is the caller's answer, not the operator's alarm.
+  CHECK(run(loop, [&]() -> Future<int> { co_return co_await pg.query_value<int>("SELECT 1"); }) ==
+        1);
+  CHECK(logs.find("", gale::log::Level::error).empty());
 }
