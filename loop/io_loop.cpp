@@ -43,6 +43,7 @@ struct IOLoop::Impl {
   detail::StepCounter steps;
   std::atomic<bool> stop_requested{false};
   bool running = false;
+  std::vector<std::pair<const void*, std::shared_ptr<void>>> locals;
   Clock::duration blocking_threshold{};
   std::unique_ptr<detail::Watchdog> watchdog;
   std::unique_ptr<Executor> executor;
@@ -85,11 +86,19 @@ IOLoop::IOLoop() : impl_(std::make_unique<Impl>()) {
   t_current = this;
 }
 
+std::shared_ptr<void>& IOLoop::local(const void* key) {
+  for (auto& [k, v] : impl_->locals) {
+    if (k == key) return v;
+  }
+  return impl_->locals.emplace_back(key, nullptr).second;
+}
+
 IOLoop::~IOLoop() {
   IOLoop* previous = std::exchange(t_current, this);  // pending work is torn down against this loop
   closing_ = true;
   impl_->stop_watchdog();
   if (impl_->executor) impl_->executor->shutdown();
+  impl_->locals.clear();  // while the io_context lives: their sockets close on it
   impl_->timers.clear();
   impl_->ready.destroy_all();
   impl_->work.reset();

@@ -117,6 +117,11 @@ class IOLoop {
   // The io_context that drivers open their sockets on.
   asio::io_context& context() noexcept;
 
+  // Per-loop state of the layers above (the web layer's shared HTTPClient): one slot per key, its
+  // value destroyed with the loop while the io_context still lives, so that sockets it holds close
+  // on a live context. `key` is the address of a static of the caller's.
+  std::shared_ptr<void>& local(const void* key);
+
  private:
   friend void detail::schedule_resume(std::coroutine_handle<> handle) noexcept;
 

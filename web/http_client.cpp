@@ -497,13 +497,20 @@ HTTPClient::~HTTPClient() {
 }
 
 HTTPClient& HTTPClient::instance() {
-  thread_local std::unique_ptr<HTTPClient> client;
-  thread_local std::uint64_t generation = 0;
-  if (!client || generation != fork_generation()) {
-    client = std::make_unique<HTTPClient>();
-    generation = fork_generation();
+  // One per loop, owned by it: its idle sockets belong to that loop's io_context and must close
+  // before it goes (a thread-local client outlived the loop and closed them on a freed context).
+  struct Shared {
+    HTTPClient client;
+    std::uint64_t generation = fork_generation();
+  };
+  static const char key = 0;
+  auto& slot = IOLoop::current().local(&key);
+  auto* shared = static_cast<Shared*>(slot.get());
+  if (shared == nullptr || shared->generation != fork_generation()) {
+    slot = std::make_shared<Shared>();
+    shared = static_cast<Shared*>(slot.get());
   }
-  return *client;
+  return shared->client;
 }
 
 Future<HTTPResponse> HTTPClient::fetch(HTTPRequest request) {

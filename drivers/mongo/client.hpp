@@ -33,7 +33,8 @@ class Client {
   Database default_database() const;
 
   Future<std::vector<std::string>> list_database_names();
-  Future<json> run_command(json command, std::string database = "admin");
+  Future<json> run_command(json command, std::string database);
+  Future<json> run_command(json command) { return run_command(std::move(command), "admin"); }
 
   // Connection pool statistics summed over every server ("MongoDB"); per_server() for each.
   PoolStats pool_stats() const;

@@ -27,7 +27,10 @@ class Database {
   Future<json> run_command(json command) {
     return run_command(std::move(command), CommandOptions{});
   }
-  Future<std::vector<std::string>> list_collection_names(json filter = json::object());
+  Future<std::vector<std::string>> list_collection_names(json filter);
+  Future<std::vector<std::string>> list_collection_names() {
+    return list_collection_names(json::object());
+  }
   Future<void> drop();
 
  private:

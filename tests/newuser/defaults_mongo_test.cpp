@@ -3,6 +3,7 @@
 // options were a defaulted aggregate argument (destroyed twice in the caller's coroutine).
 #include <catch2/catch.hpp>
 
+#include <algorithm>
 #include <optional>
 #include <string>
 #include <vector>
@@ -21,7 +22,7 @@ TEST_CASE("every collection and database call with its options left out", "[newu
   gale::mongo::Client client(gale::testing::mongo_uri());
   auto db = client[gale::testing::unique_db("defaults")];
   auto coll = db["items"];
-  auto got = loop.run_sync([&db, &coll]() -> Future<json> {
+  auto got = loop.run_sync([&client, &db, &coll]() -> Future<json> {
     json out;
     json keys = {{"n", 1}};
     out["index"] = co_await coll.create_index(keys);
@@ -65,8 +66,14 @@ TEST_CASE("every collection and database call with its options left out", "[newu
     out["delete_many"] = (co_await coll.delete_many(all)).deleted_count;
     json ping = {{"ping", 1}};
     out["ping"] = (co_await db.run_command(ping))["ok"];
+    out["client_ping"] = (co_await client.run_command(ping))["ok"];
+    out["collections"] = co_await db.list_collection_names();
+    auto databases = co_await client.list_database_names();
+    out["listed_db"] = std::find(databases.begin(), databases.end(), db.name()) != databases.end();
     auto cursor = coll.find();
     out["left"] = (co_await cursor.next()).has_value();
+    auto rest = coll.find();
+    out["to_list"] = (co_await rest.to_list()).size();
     co_await db.drop();
     co_return out;
   });
@@ -88,6 +95,10 @@ TEST_CASE("every collection and database call with its options left out", "[newu
   CHECK(got["delete_one"] == 1);
   CHECK(got["bulk"] == 1);
   CHECK(got["delete_many"] == 2);  // n=3 (tag z) and n=4
+  CHECK(got["client_ping"] == 1.0);
+  CHECK(got["collections"] == json::array({"items"}));
+  CHECK(got["listed_db"] == true);
+  CHECK(got["to_list"] == 0);
   CHECK(got["ping"] == 1.0);
   CHECK(got["left"] == false);
 }
