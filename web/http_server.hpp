@@ -43,8 +43,10 @@ class HTTPServer {
   // processes == 1: serve in this process. Otherwise (0 = one per core) fork that many workers;
   // each listens on the bound port with SO_REUSEPORT and runs its own IOLoop (the current loop,
   // reset for the child). The parent never returns: it supervises the workers (restarting one
-  // that crashes), forwards SIGTERM/SIGINT to them, and exits once they all have. Create database
-  // clients after start(): a client created before the fork refuses to be used in a worker.
+  // that crashes; one that exits with a start-up code, 2 or 64-78, stops them all and the parent
+  // exits with that code), forwards SIGTERM/SIGINT to them, and exits once they all have. Create
+  // database clients after start(): a client created before the fork refuses to be used in a
+  // worker.
   void start(int processes = 1);
   // The worker's number after start(n > 1) forked (0..n-1); -1 otherwise.
   static int task_id() noexcept;

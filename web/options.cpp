@@ -99,6 +99,7 @@ void Options::apply(int argc, const char* const* argv) {
 }
 
 void Options::parse_or_throw(int argc, const char* const* argv) {
+  if (argc > 0) program_ = argv[0];
   try {
     cli_.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
@@ -108,19 +109,23 @@ void Options::parse_or_throw(int argc, const char* const* argv) {
 }
 
 void Options::parse(int argc, const char* const* argv) {
-  const char* program = argc > 0 ? argv[0] : "gale";
+  if (argc > 0) program_ = argv[0];
   try {
     cli_.parse(argc, argv);
     apply(argc, argv);
   } catch (const CLI::Success& e) {  // --help
     std::exit(cli_.exit(e));
   } catch (const CLI::ParseError& e) {
-    std::fprintf(stderr, "%s: %s (see --help)\n", program, e.what());
-    std::exit(kExitUsage);
+    usage_error(e.what());
   } catch (const Error& e) {
-    std::fprintf(stderr, "%s: %s\n", program, e.what());
+    std::fprintf(stderr, "%s: %s\n", program_.c_str(), e.what());
     std::exit(kExitUsage);
   }
+}
+
+void Options::usage_error(const std::string& message) const {
+  std::fprintf(stderr, "%s: %s (see --help)\n", program_.c_str(), message.c_str());
+  std::exit(kExitUsage);
 }
 
 Settings Options::settings() const {

@@ -50,6 +50,9 @@ class Options {
   void parse(int argc, const char* const* argv);
   // Like parse, but throws gale::Error(invalid_argument) instead of exiting (--help included).
   void parse_or_throw(int argc, const char* const* argv);
+  // For checks of your own after parse (a URI that is required, two options that exclude each
+  // other): prints "<program>: <message> (see --help)" and exits 2, as a bad option does.
+  [[noreturn]] void usage_error(const std::string& message) const;
 
   // Settings with the options applied (debug), on top of `base` (default Settings when none).
   Settings settings() const;
@@ -62,6 +65,7 @@ class Options {
   void apply(int argc, const char* const* argv);
 
   CLI::App cli_;
+  std::string program_ = "gale";
   std::string mongo_uri_file_;
   std::string pg_uri_file_;
 };

@@ -113,6 +113,16 @@ TEST_CASE("A bad option is one line and exit code 2", "[newuser]") {
   CHECK(lines[0].find("abc") != std::string::npos);
 }
 
+TEST_CASE("A required URI left out is one line and exit code 2", "[newuser]") {
+  Run run = start({"--require-pg"});
+  CHECK(wait_exit(run, 10s) == gale::kExitUsage);
+  auto lines = lines_of(run.log);
+  INFO(joined(lines));
+  REQUIRE(lines.size() == 1);
+  CHECK(lines[0].find("a PostgreSQL URI is required: --pg-uri") != std::string::npos);
+  CHECK(lines[0].find("(see --help)") != std::string::npos);
+}
+
 TEST_CASE("A malformed connection string is one fatal line and exit code 78", "[newuser]") {
   Run run = start({"--port", std::to_string(gale::testing::free_port()), "--address", "127.0.0.1",
                    "--pg-uri", "postgresql://app:secret@127.0.0.1:notaport/app"});
@@ -160,4 +170,23 @@ TEST_CASE("app.listen(options) honours --workers, and SIGTERM stops them all", "
   CHECK(pids.count(run.pid) == 0);  // and not the supervising parent
   kill(run.pid, SIGTERM);
   CHECK(wait_exit(run, 30s) == 0);
+}
+
+TEST_CASE("With --workers, a start-up failure stops the service with its exit code, not restarts",
+          "[newuser]") {
+  Run run = start({"--port", std::to_string(gale::testing::free_port()), "--address", "127.0.0.1",
+                   "--workers", "2", "--pg-uri", "postgresql://app@127.0.0.1:notaport/app"});
+  CHECK(wait_exit(run, 30s) == gale::kExitConfig);
+  auto lines = lines_of(run.log);
+  INFO(joined(lines));
+  std::size_t fatal = 0;
+  std::size_t restarts = 0;
+  for (const auto& l : lines) {
+    fatal += l.find("gale] fatal: invalid_argument:") != std::string::npos;
+    restarts += l.find("exited with status") != std::string::npos;
+  }
+  CHECK(fatal >= 1);
+  CHECK(fatal <= 2);  // one per worker at most: the supervisor did not start new ones
+  CHECK(restarts == 0);
+  CHECK(joined(lines).find("cannot run (exit status 78)") != std::string::npos);
 }

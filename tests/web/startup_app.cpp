@@ -21,7 +21,12 @@ struct Pid : gale::web::RequestHandler {
 
 int main(int argc, char** argv) {
   gale::web::Options options("startup_app: gale's start-up, as a user writes it");
+  bool require_pg = false;
+  options.cli().add_flag("--require-pg", require_pg, "a PostgreSQL URI is required");
   options.parse(argc, argv);
+  if (require_pg && options.pg_uri.empty()) {
+    options.usage_error("a PostgreSQL URI is required: --pg-uri, GALE_PG_URI or --pg-uri-file");
+  }
   gale::web::Application app({{"/pid", gale::web::handler<Pid>()}}, options.settings());
   app.listen(options);  // forks with --workers != 1; what follows runs in each worker
   if (!options.pg_uri.empty()) {

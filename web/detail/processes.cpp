@@ -9,6 +9,7 @@
 #include <map>
 
 #include "gale/loop/error.hpp"
+#include "gale/loop/fatal_error.hpp"
 #include "gale/loop/log.hpp"
 
 namespace gale::web::detail {
@@ -27,6 +28,19 @@ bool spawn(int id, std::map<pid_t, int>& children, const sigset_t& old_mask) {
   }
   children[pid] = id;
   return false;
+}
+
+// A worker that exits with a code of its own (gale/loop/fatal_error.hpp, sysexits.h's 64-78) said
+// that it cannot run: a bad option or URI, credentials refused, a database down at start-up. A new
+// worker would fail the same way, so the service stops with that code instead of restarting it.
+bool cannot_run(int status) {
+  if (!WIFEXITED(status)) return false;
+  int code = WEXITSTATUS(status);
+  return code == kExitUsage || (code >= 64 && code <= 78);
+}
+
+void stop_all(const std::map<pid_t, int>& children, int signal) {
+  for (const auto& [pid, id] : children) kill(pid, signal);
 }
 
 [[noreturn]] void exit_when_done(int status) {
@@ -63,7 +77,7 @@ int fork_processes(int n, int max_restarts) {
     if (sigwaitinfo(&wanted, &info) < 0) continue;
     if (info.si_signo == SIGTERM || info.si_signo == SIGINT) {
       stopping = true;
-      for (const auto& [pid, id] : children) kill(pid, info.si_signo);
+      stop_all(children, info.si_signo);
       continue;
     }
     int status = 0;
@@ -75,7 +89,17 @@ int fork_processes(int n, int max_restarts) {
       children.erase(it);
       bool clean = WIFEXITED(status) && WEXITSTATUS(status) == 0;
       if (clean || stopping) {
-        if (!clean) status_out = 1;
+        if (!clean && status_out == 0) status_out = 1;
+        continue;
+      }
+      if (cannot_run(status)) {
+        log::error("gale.process",
+                   "worker {} (pid {}) cannot run (exit status {}); stopping the "
+                   "other workers",
+                   id, pid, WEXITSTATUS(status));
+        stopping = true;
+        status_out = WEXITSTATUS(status);
+        stop_all(children, SIGTERM);
         continue;
       }
       log::warning("gale.process", "worker {} (pid {}) {} {}", id, pid,
