@@ -17,9 +17,11 @@ class HTTPError : public std::runtime_error {
  public:
   // An empty message stands for the status' reason phrase ("Not Found").
   explicit HTTPError(int status, const std::string& message = {})
-      : std::runtime_error(message), status_(status) {}
+      : std::runtime_error(message), status_(status), message_(message) {}
 
   int status() const noexcept { return status_; }
+  // The message whole (what() ends at a NUL byte, which a decoded %00 in a path may bring).
+  const std::string& message() const noexcept { return message_; }
 
   // Headers to send with the error response (e.g. Allow for 405, Retry-After for 503).
   HTTPError& with_header(std::string name, std::string value) {
@@ -40,6 +42,7 @@ class HTTPError : public std::runtime_error {
 
  private:
   int status_;
+  std::string message_;
   std::string log_message_;
   std::vector<std::pair<std::string, std::string>> headers_;
 };

@@ -465,6 +465,8 @@ void check_ranges(std::string_view text, ClientSettings& s, std::vector<std::str
 }  // namespace
 
 ClientSettings parse_uri(std::string_view text, std::vector<std::string>* warnings) {
+  // libmongoc reads the URI as a C string: whatever follows a NUL (tls=true, say) would be lost.
+  if (text.find('\0') != std::string_view::npos) invalid("the URI contains a NUL byte");
   install_log_handler();
   std::vector<std::string> local;
   std::string owned = add_missing_slash(std::string(text));

@@ -328,6 +328,8 @@ void check_ports(const std::string* ports) {
 }  // namespace
 
 ConnectConfig parse_conninfo(const std::string& conninfo, ClientOptions& options) {
+  // libpq reads it as a C string: whatever follows a NUL (sslmode=verify-full, say) would be lost.
+  if (conninfo.find('\0') != std::string::npos) bad("the connection string contains a NUL byte");
   std::string cleaned =
       is_uri(conninfo) ? strip_uri(conninfo, options) : strip_keywords(conninfo, options);
   char* error = nullptr;

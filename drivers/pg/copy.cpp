@@ -1,5 +1,7 @@
 #include "gale/pg/copy.hpp"
 
+#include <algorithm>
+
 #include "gale/loop/log.hpp"
 #include "gale/pg/client_state.hpp"
 #include "gale/pg/error.hpp"
@@ -103,6 +105,9 @@ Future<std::int64_t> CopyIn::finish() {
 Future<void> CopyIn::abort(std::string reason) {
   auto s = state_;
   s->check();
+  // libpq sends the reason as a C string; it is only a message for the server's log, so a NUL in it
+  // becomes a space rather than cutting what follows (the COPY is aborted either way).
+  std::replace(reason.begin(), reason.end(), '\0', ' ');
   try {
     co_await s->connection->end_copy(std::move(reason), s->deadline());
   } catch (const PgError& e) {

@@ -208,3 +208,27 @@ TEST_CASE("A NUL through the web layer is a 400, and nothing is stored", "[newus
   });
   CHECK(titles == json::parse(R"([{"title": "ab"}])"));
 }
+
+TEST_CASE("A NUL in a connection string or a Decimal128 is refused, not cut", "[newuser]") {
+  auto kind_of_refusal = [](auto make) -> std::string {
+    try {
+      make();
+    } catch (const gale::Error& e) {
+      return std::string(gale::to_string(e.kind()));
+    }
+    return "accepted";
+  };
+  // What follows the NUL would be lost in C: sslmode, tls, the rest of the number.
+  std::string pg_uri =
+      std::string("postgresql://app@127.0.0.1:5432/app") + '\0' + "?sslmode=verify-full";
+  std::string mongo_uri = std::string("mongodb://127.0.0.1:27017/") + '\0' + "?tls=true";
+  CHECK(kind_of_refusal([&] { gale::pg::Client c(pg_uri); }) == "invalid_argument");
+  CHECK(kind_of_refusal([&] { gale::mongo::Client c(mongo_uri); }) == "invalid_argument");
+  json decimal = {{"d",
+                   {{"$numberDecimal", std::string("1\0"
+                                                   "2",
+                                                   3)}}}};
+  CHECK(kind_of_refusal([&] { gale::mongo::Document d(decimal); }) == "invalid_argument");
+  json plain = {{"d", {{"$numberDecimal", "12"}}}};
+  CHECK(kind_of_refusal([&] { gale::mongo::Document d(plain); }) == "accepted");
+}

@@ -159,6 +159,25 @@ TEST_CASE("A client's invalid bytes echoed in a message cannot make write_error 
   CHECK(!logs.contains("write_error failed"));
 }
 
+namespace {
+// A user's handler that echoes its path argument in the message, as "no such note" pages do.
+struct Missing : gale::web::RequestHandler {
+  gale::Future<void> get(std::string_view name) override {
+    throw gale::web::HTTPError(404, "no item '" + std::string(name) + "' here");
+    co_return;
+  }
+};
+}  // namespace
+
+TEST_CASE("An HTTPError message with a NUL reaches the client whole", "[web]") {
+  Application app({{"/missing/{name}", gale::web::handler<Missing>()}},
+                  gale::testing::quiet_settings());
+  TestServer server(app);
+  auto r = server.fetch_sync("/missing/a%00b");
+  CHECK(r.code == 404);
+  CHECK(error_of(r)["message"] == std::string("no item 'a\0b' here", 18));
+}
+
 TEST_CASE("A handler that never waits returns an empty Future", "[web]") {
   Application app(gale::testing::test_routes(), gale::testing::quiet_settings());
   TestServer server(app);

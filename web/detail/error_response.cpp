@@ -10,7 +10,7 @@ namespace {
 
 void from_http_error(const HTTPError& e, const Settings& settings, ErrorResponse& out) {
   out.info.status = e.status();
-  out.info.message = *e.what() != '\0' ? e.what() : std::string(reason_phrase(e.status()));
+  out.info.message = !e.message().empty() ? e.message() : std::string(reason_phrase(e.status()));
   out.headers = e.headers();
   if (!e.log_message().empty()) {
     out.detail = e.log_message();
