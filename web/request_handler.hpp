@@ -57,8 +57,8 @@ class ResponseSink;
 // What write_error receives: the status, the message meant for the client, and the exception.
 struct ErrorInfo {
   int status = 500;
-  std::string message;
-  std::exception_ptr exception;  // null for errors the server detected itself
+  std::string message{};
+  std::exception_ptr exception{};  // null for errors the server detected itself
 };
 
 class RequestHandler {
@@ -82,6 +82,14 @@ class RequestHandler {
   virtual Future<void> options(std::string_view arg);
   // Called once the response is finished (also after errors), for cleanup and logging.
   virtual void on_finish();
+  // Called once if the client goes away (closes its side of the connection or resets it) while the
+  // handler waits, as Tornado's on_connection_close. Nothing is cancelled for you: what the handler
+  // started runs on to its end or to its deadline (a pool wait ends at the pool's wait timeout)
+  // and its response is dropped. A handler with long or many steps may stop early here, or check
+  // client_gone() between steps.
+  virtual void on_connection_close();
+  // The client closed its side of the connection or reset it: the response will not be read.
+  bool client_gone() const noexcept;
   // Writes the error response; the default is the Application's write_error (the JSON envelope).
   virtual void write_error(int status, const ErrorInfo& info);
 

@@ -2,9 +2,16 @@
 // nlohmann::json in relaxed Extended JSON (see document.hpp).
 //
 //   auto notes = client["app"]["notes"];
-//   auto r = co_await notes.insert_one({{"title", "x"}});       // r.inserted_id
-//   auto doc = co_await notes.find_one({{"_id", r.inserted_id}});
-//   auto u = co_await notes.update_one({{"_id", id}}, {{"$set", {{"done", true}}}});
+//   json note = {{"title", "x"}};
+//   auto r = co_await notes.insert_one(note);                    // r.inserted_id
+//   json by_id = {{"_id", r.inserted_id}};
+//   auto doc = co_await notes.find_one(by_id);
+//   json done = {{"$set", {{"done", true}}}};
+//   auto u = co_await notes.update_one(by_id, done);
+//
+// On g++ 11-12, build braced JSON and option structs in a statement of their own, as above: a
+// braced list inside a co_await does not compile there, and a braced option struct inside one is
+// destroyed twice (README.md, "Compilers").
 //
 // Failures are MongoError (a gale::Error): a duplicate key is kind duplicate (code 11000), write
 // errors of a batch are listed per index in write_errors().

@@ -47,7 +47,8 @@ class Client : public detail::QueryMethods<Client> {
   // A URI (postgresql://...) or key=value string with any libpq parameter, plus gale's settings
   // (see client_options.hpp), which override `options`. Connects lazily (pool_min_size connections
   // at once). Throws Error(invalid_argument) for a malformed string.
-  explicit Client(const std::string& conninfo, ClientOptions options = {});
+  explicit Client(const std::string& conninfo) : Client(conninfo, ClientOptions{}) {}
+  explicit Client(const std::string& conninfo, ClientOptions options);
   ~Client();
   Client(Client&&) noexcept;
   Client& operator=(Client&&) noexcept;

@@ -1,6 +1,7 @@
 // Transaction: one connection held from BEGIN to COMMIT or ROLLBACK.
 //
-//   auto tx = co_await pg.transaction({.isolation = Isolation::serializable});
+//   TransactionOptions serializable{.isolation = Isolation::serializable};
+//   auto tx = co_await pg.transaction(serializable);  // not a braced temporary: g++ 12, README
 //   co_await tx.execute("UPDATE accounts SET balance = balance - $1 WHERE id = $2", 10, from);
 //   co_await tx.savepoint("before_bonus"); ... co_await tx.rollback_to("before_bonus");
 //   co_await tx.commit();

@@ -70,5 +70,7 @@ web::HTTPClient::Options client_first{.max_idle_per_host = 1};
 web::HTTPClient::Options client_last{.idle_timeout = {}};
 web::JsonLimits json_limits_first{.max_size = 1};
 web::JsonLimits json_limits_last{.max_depth = 1};
+web::ErrorInfo error_info_first{.status = 404};
+web::ErrorInfo error_info_last{.exception = {}};
 
 }  // namespace gale::doctest_fields

@@ -62,6 +62,8 @@ TEST_CASE("every collection and database call with its options left out", "[newu
     std::vector<gale::mongo::WriteModel> writes;
     writes.emplace_back(gale::mongo::InsertOne{json{{"n", 4}}});
     out["bulk"] = (co_await coll.bulk_write(std::move(writes))).inserted_count;
+    nlohmann::ordered_json count_cmd = {{"count", "items"}, {"query", json::object()}};
+    out["ordered_count"] = (co_await db.run_command(count_cmd))["n"];  // the first key names it
     json all = json::object();
     out["delete_many"] = (co_await coll.delete_many(all)).deleted_count;
     json ping = {{"ping", 1}};
@@ -100,5 +102,6 @@ TEST_CASE("every collection and database call with its options left out", "[newu
   CHECK(got["listed_db"] == true);
   CHECK(got["to_list"] == 0);
   CHECK(got["ping"] == 1.0);
+  CHECK(got["ordered_count"] == 2);
   CHECK(got["left"] == false);
 }
