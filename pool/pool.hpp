@@ -8,7 +8,7 @@
 // - At most max_size connections, at most max_connecting of them opening at once.
 // - Waiters queue in FIFO order, at most max_waiters of them; each fails at its deadline with a
 //   message that says what happened ("no PostgreSQL connection free after 1000 ms: 16 of 16 in use,
-//   40 waiting").
+//   0 opening, 40 waiting").
 // - Connections idle longer than check_after_idle are health-checked before reuse; broken ones
 //   (hooks.is_usable) are discarded on release; idle ones are reaped after max_idle_time, all after
 //   max_lifetime; clear() retires every current connection (a server marked Unknown).
@@ -240,11 +240,12 @@ struct Pool<Connection>::State : std::enable_shared_from_this<State> {
   }
 
   void expire(typename std::list<Waiter>::iterator it) {
+    PoolStats seen = snapshot();  // "N waiting" counts the one giving up, as the pg client's does
     Waiter waiter = std::move(*it);
     waiters.erase(it);
     ++counters.acquire_timeouts;
-    waiter.promise.set_error(detail::pool_unavailable(
-        detail::pool_wait_message(snapshot(), Clock::now() - waiter.since)));
+    waiter.promise.set_error(
+        detail::pool_unavailable(detail::pool_wait_message(seen, Clock::now() - waiter.since)));
   }
 
   // Health-checks a connection that sat idle for long, then hands it out; a failed check discards

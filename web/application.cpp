@@ -255,6 +255,16 @@ void Application::run_handler(std::unique_ptr<RequestHandler> owned, unsigned al
 Future<void> Application::resume_handler(std::unique_ptr<RequestHandler> owned,
                                          Future<void> pending, bool in_prepare) {
   RequestHandler& h = *owned;
+  // While it waits, the handler hears of a client that goes away (only handlers that suspend:
+  // one that finishes at once has nothing left to stop).
+  h.sink_->watch_peer([&h] {
+    try {
+      h.on_connection_close();
+    } catch (...) {
+      log::warning("gale.web", "on_connection_close failed: {} ({})",
+                   describe(std::current_exception()), h.request().request_id);
+    }
+  });
   try {
     co_await std::move(pending);
     if (in_prepare && !h.finished()) {
@@ -265,6 +275,7 @@ Future<void> Application::resume_handler(std::unique_ptr<RequestHandler> owned,
   } catch (...) {
     h.handle_exception(std::current_exception());
   }
+  h.sink_->watch_peer(nullptr);
   end_handler(h);
 }
 

@@ -62,6 +62,12 @@ RequestHandler::~RequestHandler() {
   if (sink_ && request_) sink_->recycle(std::move(request_));
 }
 
+void RequestHandler::on_connection_close() {}
+
+bool RequestHandler::client_gone() const noexcept {
+  return sink_ && sink_->peer_gone();
+}
+
 Future<void> RequestHandler::prepare() {
   return make_ready_future();  // shared per thread: no allocation per request
 }

@@ -114,6 +114,7 @@ void Connection::close() noexcept {
 }
 
 void Connection::arm(Clock::time_point deadline) {
+  timer_.cancel();  // a handle that is replaced is not cancelled by that
   timed_out_ = false;
   if (config_->socket_timeout.count() > 0) {
     deadline = std::min(deadline, Clock::now() + config_->socket_timeout);
@@ -190,9 +191,10 @@ Future<void> Connection::connect(Clock::time_point deadline) {
                                     p.set_value(Connection::IoResult{ec, 0});
                                   });
   auto r = co_await std::move(resolved_f);
-  if (r.ec) {
+  if (r.ec || timed_out_) {  // the deadline may have closed nothing: the socket was not open yet
     disarm();
-    fail("cannot resolve " + config_->address.host + ": " + r.ec.message());
+    fail("cannot resolve " + config_->address.host + ": " +
+         (r.ec ? r.ec.message() : std::string("timed out")));
   }
   Promise<Connection::IoResult> connected;
   auto connected_f = connected.get_future();

@@ -67,6 +67,14 @@ SelectionCriteria criteria_for(const Operation& op, const ClientSettings& s) {
   return c;
 }
 
+// The deadline passed while the operation waited for its connection: fail it without sending it,
+// and so without closing a healthy connection at once for a reply that cannot come in time.
+[[noreturn]] void throw_expired(const std::string& address) {
+  throw MongoError(ErrorKind::timeout,
+                   "MongoDB " + address + ": the operation's deadline passed before it was sent", 0,
+                   "ClientTimeout");
+}
+
 }  // namespace
 
 ClientState::ClientState(ClientSettings settings)
@@ -129,11 +137,13 @@ Future<Outcome> execute(std::shared_ptr<ClientState> client, Operation op) {
     }
     std::exception_ptr failure;
     try {
-      auto acquire_deadline = op.deadline;
-      if (settings.wait_queue_timeout.count() > 0) {
-        acquire_deadline = std::min(acquire_deadline, Clock::now() + settings.wait_queue_timeout);
-      }
+      // The wait for a connection ends at the pool's own timeout (waitQueueTimeoutMS, else
+      // serverSelectionTimeoutMS) or the operation's deadline, whichever comes first: without
+      // timeoutMS the deadline is minutes away, and a wait behind an abandoned burst must not be.
+      auto acquire_deadline =
+          std::min(op.deadline, Clock::now() + server->pool->options().acquire_timeout);
       auto lease = co_await server->pool->acquire(acquire_deadline);
+      if (Clock::now() >= op.deadline) throw_expired(server->address);
       Document cmd = finish_command(op, session ? &*session : nullptr, topology);
       std::vector<wire::Sequence> seqs;
       for (std::size_t i = 0; i < op.sequences.size(); ++i) {

@@ -89,7 +89,7 @@ TEST_CASE("pool exhaustion fails at the deadline with a clear message", "[pg]") 
     CHECK(kind == ErrorKind::unavailable);
     CHECK_THAT(message, Catch::Contains("no PostgreSQL connection free after"));
     // One query waited: the pool's own acquire for the client's queue is not a second one.
-    CHECK_THAT(message, Catch::Contains("2 of 2 in use, 1 waiting"));
+    CHECK_THAT(message, Catch::Contains("2 of 2 in use, 0 opening, 1 waiting"));
     CHECK(waited >= 350ms);
     CHECK(waited < 2s);
     // A third transaction fails the same way.

@@ -6,6 +6,7 @@
 #include "gale/loop/loop.hpp"
 #include "gale/web/testing.hpp"
 #include "gale/web/web.hpp"
+#include "raw_client.hpp"
 #include "support/log_capture.hpp"
 #include "test_app.hpp"
 
@@ -15,6 +16,7 @@ using gale::web::HTTPRequest;
 using gale::web::HTTPResponse;
 using gale::web::testing::TestServer;
 using json = nlohmann::json;
+using namespace std::chrono_literals;
 
 namespace {
 
@@ -357,4 +359,48 @@ TEST_CASE("Path and query arguments that are not UTF-8 once decoded give 400", "
   REQUIRE(ok.code == 200);
   CHECK(ok.json()["name"] == "\xF0\x9F\x98\x80");
   CHECK(ok.json()["q"] == "\xE2\x82\xAC");
+}
+
+namespace {
+// Waits `steps` x 5 ms, stopping early once the client is gone, and counts what it heard.
+struct Watcher : gale::web::RequestHandler {
+  static inline int closes = 0;
+  static inline int finished = 0;
+  static inline bool saw_gone = false;
+  gale::Future<void> get(std::string_view) override {
+    int steps = std::stoi(get_argument("steps"));
+    for (int i = 0; i < steps && !client_gone(); ++i) co_await gale::sleep(5ms);
+    saw_gone = client_gone();
+    write("done");
+    ++finished;
+  }
+  void on_connection_close() override { ++closes; }
+};
+}  // namespace
+
+TEST_CASE("A client that goes away while its handler waits: on_connection_close, client_gone",
+          "[web]") {
+  gale::IOLoop loop;
+  Application app({{"/wait", gale::web::handler<Watcher>()}}, gale::testing::quiet_settings());
+  TestServer server(app);
+  Watcher::closes = Watcher::finished = 0;
+  {
+    gale::testing::RawClient client(server.port());
+    client.send("GET /wait?steps=2000 HTTP/1.1\r\nHost: t\r\n\r\n");
+    loop.run_sync([] { return gale::sleep(50ms); });  // the handler is waiting
+    CHECK(Watcher::finished == 0);
+  }  // the client closes its socket
+  loop.run_sync(
+      []() -> gale::Future<void> {
+        while (Watcher::finished == 0) co_await gale::sleep(5ms);
+      },
+      5s);  // well before the 10 s that 2,000 steps take
+  CHECK(Watcher::closes == 1);
+  CHECK(Watcher::saw_gone);
+  // A client that stays hears nothing of it.
+  auto r = server.fetch_sync("/wait?steps=2");
+  CHECK(r.code == 200);
+  CHECK(Watcher::finished == 2);
+  CHECK(Watcher::closes == 1);
+  CHECK(!Watcher::saw_gone);
 }

@@ -179,7 +179,10 @@ void Connection::start() {
 // What the kernel says of the socket (with the server holding a reference for the call).
 void Connection::on_events(std::uint32_t events) {
   if (phase_ == Phase::closed) return;
-  if ((events & (EPOLLRDHUP | EPOLLHUP | EPOLLERR)) != 0) peer_closed_ = true;
+  if ((events & (EPOLLRDHUP | EPOLLHUP | EPOLLERR)) != 0) {
+    peer_closed_ = true;
+    peer_went_away();
+  }
   if ((events & (EPOLLIN | EPOLLRDHUP | EPOLLHUP | EPOLLERR)) != 0) readable_ = true;
   if (writing_ && (events & (EPOLLOUT | EPOLLHUP | EPOLLERR)) != 0) on_writable();
   if (reading_ && readable_ && phase_ != Phase::closed) read_now();
@@ -473,9 +476,22 @@ void Connection::close() noexcept {
   for (auto& p : waiters) {
     p.set_error(Error(ErrorKind::unavailable, "the client closed the connection"));
   }
+  peer_went_away();
   // The connection may go away with this reference, at the end of this call: whoever called
   // close() holds one of its own (an event batch, a timer, a handler's sink).
   auto last = std::move(self_);
+}
+
+void Connection::watch_peer(UniqueFunction<void()> fn) noexcept {
+  peer_watch_ = std::move(fn);
+  if (peer_gone()) peer_went_away();
+}
+
+void Connection::peer_went_away() noexcept {
+  if (!peer_watch_) return;
+  auto fn = std::move(peer_watch_);
+  peer_watch_ = nullptr;
+  fn();
 }
 
 void Connection::abort() noexcept {

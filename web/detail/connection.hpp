@@ -127,6 +127,8 @@ class Connection final : public ResponseSink, public std::enable_shared_from_thi
   void recycle(std::unique_ptr<HTTPServerRequest> request) noexcept override {
     core_->recycle(std::move(request));
   }
+  bool peer_gone() const noexcept override { return peer_closed_ || phase_ == Phase::closed; }
+  void watch_peer(UniqueFunction<void()> fn) noexcept override;
 
   // Hooks of the server's lists.
   Connection* prev = nullptr;
@@ -158,6 +160,7 @@ class Connection final : public ResponseSink, public std::enable_shared_from_thi
     return out_.size() == out_sent_ && tail_.size() == tail_sent_;
   }
   void send_interim(std::string_view bytes);
+  void peer_went_away() noexcept;
 
   std::shared_ptr<ServerCore> core_;
   std::shared_ptr<Connection> self_;  // while open
@@ -176,9 +179,10 @@ class Connection final : public ResponseSink, public std::enable_shared_from_thi
   std::unique_ptr<HTTPServerRequest> req_;
   std::string error_message_;
   std::string remote_ip_;
-  std::string pending_;  // unparsed bytes that wait for the running handler to finish
-  std::string out_;      // response bytes not yet handed to the socket (from out_sent_ on)
-  std::string tail_;     // and after them a large body, gathered into the same write
+  std::string pending_;                // unparsed bytes that wait for the running handler to finish
+  UniqueFunction<void()> peer_watch_;  // a suspended handler's on_connection_close
+  std::string out_;   // response bytes not yet handed to the socket (from out_sent_ on)
+  std::string tail_;  // and after them a large body, gathered into the same write
   std::size_t out_sent_ = 0;
   std::size_t tail_sent_ = 0;
   std::vector<Promise<void>> drain_waiters_;

@@ -5,6 +5,7 @@
 #include <string>
 
 #include "gale/loop/future.hpp"
+#include "gale/loop/unique_function.hpp"
 #include "gale/web/detail/buffer_pool.hpp"
 
 namespace gale::web {
@@ -30,6 +31,11 @@ class ResponseSink {
   virtual BufferPool& buffers() noexcept = 0;
   // Takes back a request whose handler is done, for the server to reuse.
   virtual void recycle(std::unique_ptr<HTTPServerRequest> request) noexcept = 0;
+  // The client closed its side of the connection or reset it, or the connection is closed: the
+  // response will not be read.
+  virtual bool peer_gone() const noexcept = 0;
+  // Calls `fn` once when the peer is gone (at once if it already is); an empty `fn` stops watching.
+  virtual void watch_peer(UniqueFunction<void()> fn) noexcept = 0;
 };
 
 }  // namespace gale::web::detail
