@@ -162,7 +162,9 @@ bool append_fast_wrapper(bson_t* out, std::string_view key, const J& obj) {
   if (name == "$numberDecimal" && v.is_string()) {
     bson_decimal128_t dec;
     const auto& text = v.template get_ref<const std::string&>();
-    if (!bson_decimal128_from_string_w_len(text.data(), static_cast<int>(text.size()), &dec)) {
+    // libbson stops at a NUL even when given the length: "1\u00002" would read as 1.
+    if (text.find('\0') != std::string::npos ||
+        !bson_decimal128_from_string_w_len(text.data(), static_cast<int>(text.size()), &dec)) {
       invalid("invalid Decimal128 for \"" + std::string(key) + "\": " + text);
     }
     bson_append_decimal128(out, key.data(), klen, &dec);

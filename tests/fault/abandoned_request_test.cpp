@@ -95,7 +95,8 @@ TEST_CASE(
   auto db = mongo["gale_fault_world"];
   loop.run_sync([&] { return seed_worlds(db); }, 120s);
 
-  auto settings = gale::testing::quiet_settings();
+  gale::web::Settings settings;
+  settings.access_log = false;
   gale::web::Application app({}, settings);
   techempower::add_routes(app, nullptr, &db);
   gale::web::testing::TestServer server(app);
