@@ -250,6 +250,7 @@ void Application::run_handler(std::unique_ptr<RequestHandler> owned, unsigned al
     h.handle_exception(std::current_exception());
   }
   end_handler(h);
+  hand_over(std::move(owned));
 }
 
 Future<void> Application::resume_handler(std::unique_ptr<RequestHandler> owned,
@@ -277,11 +278,19 @@ Future<void> Application::resume_handler(std::unique_ptr<RequestHandler> owned,
   }
   h.sink_->watch_peer(nullptr);
   end_handler(h);
+  hand_over(std::move(owned));
 }
 
 void Application::end_handler(RequestHandler& h) {
   h.app_->log_request(h);
   finish_request(*h.app_, h);
+}
+
+// After an upgrade (a WebSocket, an event stream) the handler lives on with its connection.
+void Application::hand_over(std::unique_ptr<RequestHandler> owned) {
+  if (!owned->upgraded_) return;
+  auto protocol = std::move(owned->upgraded_);
+  protocol->adopt(std::move(owned));
 }
 
 void Application::log_request(const RequestHandler& handler) const {

@@ -121,6 +121,7 @@ class Application {
   static Future<void> resume_handler(std::unique_ptr<RequestHandler> handler, Future<void> pending,
                                      bool in_prepare);
   static void end_handler(RequestHandler& handler);
+  static void hand_over(std::unique_ptr<RequestHandler> handler);
   void log_request(const RequestHandler& handler) const;
 
   Settings settings_;

@@ -11,12 +11,17 @@
 #include <array>
 
 #include "gale/loop/fork_guard.hpp"
+#include "gale/web/detail/client_socket.hpp"
 #include "gale/web/status.hpp"
 
 namespace gale::web {
 namespace {
 
 using asio::ip::tcp;
+using detail::ConnPtr;
+using detail::ParsedUrl;
+using detail::read_some;
+using detail::write_all;
 
 ErrorKind kind_for_status(int code) noexcept {
   switch (code) {
@@ -37,40 +42,6 @@ ErrorKind kind_for_status(int code) noexcept {
     default:
       return ErrorKind::internal;
   }
-}
-
-struct ParsedUrl {
-  bool tls = false;
-  std::string host;
-  std::uint16_t port = 80;
-  std::string target;  // path and query
-  std::string key;     // host:port, for reuse
-};
-
-ParsedUrl parse_url(const std::string& url) {
-  http_parser_url u;
-  http_parser_url_init(&u);
-  if (http_parser_parse_url(url.data(), url.size(), 0, &u) != 0 ||
-      (u.field_set & (1 << UF_HOST)) == 0) {
-    throw Error(ErrorKind::invalid_argument, fmt::format("fetch: not an absolute URL: '{}'", url));
-  }
-  auto field = [&](int f) {
-    return std::string_view(url).substr(u.field_data[f].off, u.field_data[f].len);
-  };
-  std::string_view scheme = (u.field_set & (1 << UF_SCHEMA)) != 0 ? field(UF_SCHEMA) : "http";
-  if (scheme != "http" && scheme != "https") {
-    throw Error(ErrorKind::invalid_argument,
-                fmt::format("fetch: only http:// and https:// URLs, not '{}'", scheme));
-  }
-  ParsedUrl out;
-  out.tls = scheme == "https";
-  out.host = std::string(field(UF_HOST));
-  out.port = out.tls ? 443 : 80;
-  if ((u.field_set & (1 << UF_PORT)) != 0) out.port = u.port;
-  out.target = (u.field_set & (1 << UF_PATH)) != 0 ? std::string(field(UF_PATH)) : "/";
-  if ((u.field_set & (1 << UF_QUERY)) != 0) out.target += "?" + std::string(field(UF_QUERY));
-  out.key = fmt::format("{}://{}:{}", scheme, out.host, out.port);
-  return out;
 }
 
 std::string serialize(const HTTPRequest& req, const ParsedUrl& u) {
@@ -95,24 +66,6 @@ std::string serialize(const HTTPRequest& req, const ParsedUrl& u) {
   out += req.body;
   return out;
 }
-
-// A connection to a server: the socket, and over it TLS for https.
-struct ClientConn {
-  explicit ClientConn(asio::io_context& context) : socket(context) {}
-  tcp::socket socket;
-  std::unique_ptr<asio::ssl::stream<tcp::socket&>> tls;
-  Clock::time_point idle_since;
-
-  template <class F>
-  void with_stream(F&& f) {
-    if (tls) {
-      f(*tls);
-    } else {
-      f(socket);
-    }
-  }
-};
-using ConnPtr = std::shared_ptr<ClientConn>;
 
 // The response parser's state.
 struct Reading {
@@ -182,86 +135,6 @@ struct Reading {
   }
 };
 
-Future<void> connect_socket(ConnPtr conn, tcp::resolver::results_type endpoints) {
-  Promise<void> promise;
-  Future<void> out = promise.get_future();
-  asio::async_connect(
-      conn->socket, endpoints,
-      [p = std::move(promise)](const asio::error_code& ec, const tcp::endpoint&) mutable {
-        if (ec) {
-          p.set_error(asio::system_error(ec));
-        } else {
-          p.set_value();
-        }
-      });
-  return out;
-}
-
-Future<tcp::resolver::results_type> resolve(std::shared_ptr<tcp::resolver> resolver,
-                                            std::string host, std::uint16_t port) {
-  Promise<tcp::resolver::results_type> promise;
-  auto out = promise.get_future();
-  resolver->async_resolve(host, std::to_string(port),
-                          [p = std::move(promise), resolver](
-                              const asio::error_code& ec, tcp::resolver::results_type r) mutable {
-                            if (ec) {
-                              p.set_error(asio::system_error(ec));
-                            } else {
-                              p.set_value(std::move(r));
-                            }
-                          });
-  return out;
-}
-
-Future<void> handshake(ConnPtr conn) {
-  Promise<void> promise;
-  auto out = promise.get_future();
-  conn->tls->async_handshake(asio::ssl::stream_base::client,
-                             [p = std::move(promise), conn](const asio::error_code& ec) mutable {
-                               if (ec) {
-                                 p.set_error(asio::system_error(ec));
-                               } else {
-                                 p.set_value();
-                               }
-                             });
-  return out;
-}
-
-Future<void> write_all(ConnPtr conn, std::shared_ptr<std::string> data) {
-  Promise<void> promise;
-  auto out = promise.get_future();
-  conn->with_stream([&](auto& stream) {
-    asio::async_write(
-        stream, asio::buffer(*data),
-        [p = std::move(promise), data, conn](const asio::error_code& ec, std::size_t) mutable {
-          if (ec) {
-            p.set_error(asio::system_error(ec));
-          } else {
-            p.set_value();
-          }
-        });
-  });
-  return out;
-}
-
-Future<std::size_t> read_some(ConnPtr conn, std::shared_ptr<std::array<char, 16384>> buffer) {
-  Promise<std::size_t> promise;
-  auto out = promise.get_future();
-  conn->with_stream([&](auto& stream) {
-    stream.async_read_some(
-        asio::buffer(*buffer),
-        [p = std::move(promise), buffer, conn](const asio::error_code& ec, std::size_t n) mutable {
-          // A TLS peer that closes without close_notify (stream_truncated) ends the stream too.
-          if (ec && ec != asio::error::eof && ec != asio::ssl::error::stream_truncated) {
-            p.set_error(asio::system_error(ec));
-          } else {
-            p.set_value(ec ? std::size_t{0} : n);
-          }
-        });
-  });
-  return out;
-}
-
 bool idempotent(std::string_view m) noexcept {
   return m == "GET" || m == "HEAD" || m == "PUT" || m == "DELETE" || m == "OPTIONS";
 }
@@ -291,30 +164,11 @@ struct HTTPClient::State : std::enable_shared_from_this<HTTPClient::State> {
   std::map<std::string, std::vector<ConnPtr>> idle;
   std::map<std::string, std::shared_ptr<asio::ssl::context>> tls_contexts;
 
-  // The TLS settings of a request: the system's CAs (or ca_certs), peer verification unless
-  // validate_cert is off.
+  // The TLS settings of a request, made once per (verification, CA file).
   asio::ssl::context& tls_context(const HTTPRequest& req) {
     std::string key = (req.validate_cert ? "verify:" : "noverify:") + req.ca_certs;
     auto& ctx = tls_contexts[key];
-    if (!ctx) {
-      ctx = std::make_shared<asio::ssl::context>(asio::ssl::context::tls_client);
-      ctx->set_options(asio::ssl::context::default_workarounds | asio::ssl::context::no_sslv2 |
-                       asio::ssl::context::no_sslv3 | asio::ssl::context::no_tlsv1 |
-                       asio::ssl::context::no_tlsv1_1);
-      try {
-        if (req.ca_certs.empty()) {
-          ctx->set_default_verify_paths();
-        } else {
-          ctx->load_verify_file(req.ca_certs);
-        }
-      } catch (const std::exception& e) {
-        ctx.reset();
-        throw Error(
-            ErrorKind::invalid_argument,
-            fmt::format("fetch: cannot load CA certificates '{}': {}", req.ca_certs, e.what()));
-      }
-      ctx->set_verify_mode(req.validate_cert ? asio::ssl::verify_peer : asio::ssl::verify_none);
-    }
+    if (!ctx) ctx = detail::client_tls_context(req.ca_certs, req.validate_cert, "fetch");
     return *ctx;
   }
 
@@ -342,73 +196,19 @@ struct HTTPClient::State : std::enable_shared_from_this<HTTPClient::State> {
   }
 
   Future<HTTPResponse> run(HTTPRequest req);
-  Future<ConnPtr> open(const ParsedUrl& u, Clock::time_point deadline, const HTTPRequest& req);
+  Future<ConnPtr> open(const ParsedUrl& u, Clock::time_point deadline, const HTTPRequest& req) {
+    Clock::time_point until = std::min(deadline, Clock::now() + req.connect_timeout);
+    return detail::open_connection(loop, u, until, u.tls ? &tls_context(req) : nullptr,
+                                   req.validate_cert, "fetch");
+  }
 };
-
-Future<ConnPtr> HTTPClient::State::open(const ParsedUrl& u, Clock::time_point deadline,
-                                        const HTTPRequest& req) {
-  std::chrono::milliseconds connect_timeout = req.connect_timeout;
-  asio::ssl::context* tls = u.tls ? &tls_context(req) : nullptr;
-  bool verify = req.validate_cert;
-  auto conn = std::make_shared<ClientConn>(loop.context());
-  auto self = shared_from_this();
-  auto timed_out = std::make_shared<bool>(false);
-  auto resolver = std::make_shared<tcp::resolver>(loop.context());
-  Clock::time_point until = std::min(deadline, Clock::now() + connect_timeout);
-  TimeoutHandle timer = loop.call_at(until, [conn, resolver, timed_out] {
-    *timed_out = true;
-    resolver->cancel();
-    asio::error_code ec;
-    conn->socket.close(ec);
-  });
-  std::string host = u.host;
-  std::uint16_t port = u.port;
-  try {
-    auto endpoints = co_await resolve(resolver, host, port);
-    co_await connect_socket(conn, std::move(endpoints));
-  } catch (const std::exception& e) {
-    timer.cancel();
-    if (*timed_out) {
-      throw Error(ErrorKind::timeout,
-                  fmt::format("fetch: connecting to {}:{} timed out", host, port));
-    }
-    throw Error(ErrorKind::unavailable,
-                fmt::format("fetch: cannot connect to {}:{}: {}", host, port, e.what()));
-  }
-  if (tls != nullptr) {
-    conn->tls = std::make_unique<asio::ssl::stream<tcp::socket&>>(conn->socket, *tls);
-    asio::error_code not_ip;
-    (void)asio::ip::make_address(host, not_ip);
-    if (not_ip) SSL_set_tlsext_host_name(conn->tls->native_handle(), host.c_str());  // SNI
-    if (verify) conn->tls->set_verify_callback(asio::ssl::host_name_verification(host));
-    std::string failure;
-    try {
-      co_await handshake(conn);
-    } catch (const std::exception& e) {
-      failure = e.what();
-    }
-    if (!failure.empty()) {
-      timer.cancel();
-      if (*timed_out) {
-        throw Error(ErrorKind::timeout,
-                    fmt::format("fetch: the TLS handshake with {}:{} timed out", host, port));
-      }
-      throw Error(ErrorKind::unavailable,
-                  fmt::format("fetch: TLS handshake with {}:{} failed: {}", host, port, failure));
-    }
-  }
-  timer.cancel();
-  asio::error_code ec;
-  conn->socket.set_option(tcp::no_delay(true), ec);
-  co_return conn;
-}
 
 Future<HTTPResponse> HTTPClient::State::run(HTTPRequest req) {
   guard.check("gale::web::HTTPClient");
   auto self = shared_from_this();  // keeps the state alive across suspensions
   Clock::time_point start = Clock::now();
   Clock::time_point deadline = start + req.request_timeout;
-  ParsedUrl u = parse_url(req.url);
+  ParsedUrl u = detail::parse_url(req.url, "fetch", false);
   if (u.tls) u.key += (req.validate_cert ? "#verify:" : "#noverify:") + req.ca_certs;
   auto wire = std::make_shared<std::string>(serialize(req, u));
   auto buffer = std::make_shared<std::array<char, 16384>>();

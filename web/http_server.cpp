@@ -55,6 +55,8 @@ ServerCore::ServerCore(Application& application, IOLoop& io_loop)
   lists_[kWaitHeaders].timeout = settings.header_timeout;
   lists_[kWaitBody].timeout = settings.body_timeout;
   lists_[kWaitIdle].timeout = settings.idle_connection_timeout;
+  lists_[kWaitPing].timeout = settings.websocket_ping_interval;
+  lists_[kWaitPong].timeout = settings.websocket_ping_timeout;
 }
 
 ServerCore::~ServerCore() = default;
@@ -188,9 +190,10 @@ void ServerCore::on_timer() {
   for (auto& l : lists_) {
     while (l.head != nullptr && l.head->deadline <= now) {
       Connection* c = l.head;
+      int which = c->list;
       untrack(c);
       auto keep = c->shared_from_this();
-      c->on_timeout();
+      c->on_timeout(which);
     }
     any = any || l.head != nullptr;
   }

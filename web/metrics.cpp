@@ -39,6 +39,28 @@ void render_pool(std::string& out, const PoolStats& s) {
   out += fmt::format("gale_pool_acquire_wait_seconds_count{{pool=\"{}\"}} {}\n", s.name, h.count());
 }
 
+void render_long_lived(std::string& out, const Metrics::LongLived& l) {
+  out += "# HELP gale_websockets Open WebSockets.\n# TYPE gale_websockets gauge\n";
+  out += fmt::format("gale_websockets {}\n", l.websockets);
+  out += "# HELP gale_event_streams Open event streams.\n# TYPE gale_event_streams gauge\n";
+  out += fmt::format("gale_event_streams {}\n", l.event_streams);
+  out += "# HELP gale_websocket_messages_total WebSocket messages received and sent.\n";
+  out += "# TYPE gale_websocket_messages_total counter\n";
+  out += fmt::format("gale_websocket_messages_total{{direction=\"in\"}} {}\n", l.messages_in);
+  out += fmt::format("gale_websocket_messages_total{{direction=\"out\"}} {}\n", l.messages_out);
+  out += "# HELP gale_websocket_closes_total WebSockets closed, by close code.\n";
+  out += "# TYPE gale_websocket_closes_total counter\n";
+  for (const auto& [code, n] : l.closes) {
+    out += fmt::format("gale_websocket_closes_total{{code=\"{}\"}} {}\n", code, n);
+  }
+  out += "# HELP gale_websocket_ping_timeouts_total Peers closed for not answering a ping.\n";
+  out += "# TYPE gale_websocket_ping_timeouts_total counter\n";
+  out += fmt::format("gale_websocket_ping_timeouts_total {}\n", l.ping_timeouts);
+  out += "# HELP gale_slow_consumers_total Connections closed for not taking what was written.\n";
+  out += "# TYPE gale_slow_consumers_total counter\n";
+  out += fmt::format("gale_slow_consumers_total {}\n", l.slow_consumers);
+}
+
 }  // namespace
 
 Metrics::Metrics() = default;
@@ -112,6 +134,7 @@ std::string Metrics::render() {
   out += "# HELP gale_http_connections Open HTTP connections.\n";
   out += "# TYPE gale_http_connections gauge\n";
   out += fmt::format("gale_http_connections {}\n", connections_);
+  render_long_lived(out, long_lived_);
   out += "# HELP gale_loop_lag_seconds How late the loop ran a periodic timer (last probe).\n";
   out += "# TYPE gale_loop_lag_seconds gauge\n";
   out += fmt::format("gale_loop_lag_seconds {}\n", seconds(lag_last_));

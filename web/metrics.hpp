@@ -6,6 +6,11 @@
 //   gale_loop_lag_seconds                    how late a periodic timer ran (last, and max since
 //                                            the previous scrape)
 //   gale_pool_*{pool="..."}                  the stats of every pool registered with add_pool()
+//   gale_websockets, gale_event_streams      open WebSockets and event streams
+//   gale_websocket_messages_total{direction} messages received ("in") and sent ("out")
+//   gale_websocket_closes_total{code}        WebSockets closed, by close code (1006: no close frame)
+//   gale_websocket_ping_timeouts_total       peers closed for not answering a ping in time
+//   gale_slow_consumers_total                connections closed for not taking what was written
 #pragma once
 
 #include <array>
@@ -40,6 +45,19 @@ class Metrics {
   void connection_closed() noexcept { --connections_; }
   std::int64_t connections() const noexcept { return connections_; }
 
+  // Long-lived connections.
+  struct LongLived {
+    std::int64_t websockets = 0;
+    std::int64_t event_streams = 0;
+    std::uint64_t messages_in = 0;
+    std::uint64_t messages_out = 0;
+    std::uint64_t ping_timeouts = 0;
+    std::uint64_t slow_consumers = 0;
+    std::map<std::uint16_t, std::uint64_t> closes;  // by close code
+  };
+  LongLived& long_lived() noexcept { return long_lived_; }
+  const LongLived& long_lived() const noexcept { return long_lived_; }
+
   // Registers a pool's stats, read at each scrape (e.g. [&pg] { return pg.pool_stats(); }).
   void add_pool(std::function<PoolStats()> stats);
 
@@ -61,6 +79,7 @@ class Metrics {
   std::array<std::uint64_t, kLatencyBounds.size() + 1> latency_{};
   double latency_sum_ = 0;
   std::int64_t connections_ = 0;
+  LongLived long_lived_;
   std::vector<std::function<PoolStats()>> pools_;
   IOLoop* probe_loop_ = nullptr;
   Clock::duration probe_interval_{};

@@ -52,7 +52,10 @@ namespace gale::web {
 class Application;
 namespace detail {
 class ResponseSink;
+class Upgraded;
 }
+class WebSocketHandler;
+class EventStreamHandler;
 
 // What write_error receives: the status, the message meant for the client, and the exception.
 struct ErrorInfo {
@@ -144,6 +147,8 @@ class RequestHandler {
 
  private:
   friend class Application;
+  friend class WebSocketHandler;
+  friend class EventStreamHandler;
 
   void attach(const Application& app, std::unique_ptr<HTTPServerRequest> request, PathArgs args,
               std::shared_ptr<detail::ResponseSink> sink);
@@ -159,6 +164,7 @@ class RequestHandler {
   std::unique_ptr<HTTPServerRequest> request_;
   PathArgs path_args_;
   std::shared_ptr<detail::ResponseSink> sink_;
+  std::shared_ptr<detail::Upgraded> upgraded_;  // set by an upgrade: the protocol takes the handler
   HTTPHeaders headers_;
   std::string body_;
   std::string reason_;

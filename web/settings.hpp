@@ -46,6 +46,22 @@ struct Settings {
   std::chrono::milliseconds drain_timeout{std::chrono::seconds(10)};
   // Application::listen() installs the SIGTERM/SIGINT handlers of the graceful shutdown.
   bool handle_signals = true;
+
+  // WebSockets and event streams (websocket.hpp, event_stream.hpp).
+  // A message larger than this (once inflated) closes the WebSocket with 1009.
+  std::size_t websocket_max_message_size = 10 * 1024 * 1024;
+  // Bytes written and not yet taken by the socket, per connection: past this bound the consumer
+  // is too slow; a WebSocket is closed with 1008, an event stream closed. One message larger than
+  // the bound may still be queued alone.
+  std::size_t websocket_max_queued_bytes = 4 * 1024 * 1024;
+  // A WebSocket quiet for this long gets a ping (an event stream a keep-alive comment); a peer that
+  // does not answer within websocket_ping_timeout (nor a close frame) is closed.
+  std::chrono::milliseconds websocket_ping_interval{std::chrono::seconds(20)};
+  std::chrono::milliseconds websocket_ping_timeout{std::chrono::seconds(20)};
+  // permessage-deflate, when the client offers it; without context takeover (the server imposes
+  // no_context_takeover on both sides) unless websocket_compression_context_takeover.
+  bool websocket_compression = false;
+  bool websocket_compression_context_takeover = false;
 };
 
 }  // namespace gale::web

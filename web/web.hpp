@@ -4,6 +4,8 @@
 
 #include "gale/loop/loop.hpp"
 #include "gale/web/application.hpp"
+#include "gale/web/broadcast.hpp"
+#include "gale/web/event_stream.hpp"
 #include "gale/web/headers.hpp"
 #include "gale/web/http_client.hpp"
 #include "gale/web/http_error.hpp"
@@ -16,3 +18,4 @@
 #include "gale/web/router.hpp"
 #include "gale/web/settings.hpp"
 #include "gale/web/status.hpp"
+#include "gale/web/websocket.hpp"

@@ -184,6 +184,11 @@ void Connection::on_events(std::uint32_t events) {
     peer_went_away();
   }
   if ((events & (EPOLLIN | EPOLLRDHUP | EPOLLHUP | EPOLLERR)) != 0) readable_ = true;
+  if (phase_ == Phase::upgraded) {
+    if (writing_ && (events & (EPOLLOUT | EPOLLHUP | EPOLLERR)) != 0) flush_segments();
+    if (upgraded_reads_ && readable_ && phase_ == Phase::upgraded) read_upgraded();
+    return;
+  }
   if (writing_ && (events & (EPOLLOUT | EPOLLHUP | EPOLLERR)) != 0) on_writable();
   if (reading_ && readable_ && phase_ != Phase::closed) read_now();
 }
@@ -250,8 +255,10 @@ void Connection::feed(const char* data, std::size_t size) {
     if (err == HPE_PAUSED) {
       http_parser_pause(&parser_, 0);
       dispatch();
-      if (phase_ == Phase::handling) {
-        pending_.assign(data, size);  // waits for the handler, which answers asynchronously
+      if (phase_ == Phase::handling || phase_ == Phase::upgraded) {
+        // Waits for the handler, which answers asynchronously; after an upgrade, the first bytes
+        // of the new protocol.
+        pending_.assign(data, size);
         return;
       }
       continue;
@@ -317,7 +324,11 @@ void Connection::fail(int status, std::string message) {
   in_dispatch_ = false;
 }
 
-void Connection::on_timeout() {
+void Connection::on_timeout(int which) {
+  if (phase_ == Phase::upgraded) {
+    auto keep = upgraded_;
+    return keep->on_timeout(which);
+  }
   switch (phase_) {
     case Phase::headers:
       fail(408, "timed out waiting for the request headers");
@@ -331,6 +342,10 @@ void Connection::on_timeout() {
 }
 
 void Connection::on_shutdown() {
+  if (phase_ == Phase::upgraded) {
+    auto keep = upgraded_;
+    return keep->on_shutdown();
+  }
   if (phase_ != Phase::idle || writing_ || !nothing_to_write()) return;  // after its response
   // A request that arrived but was not read yet is in flight too: serve it, then close.
   int unread = 0;
@@ -477,6 +492,16 @@ void Connection::close() noexcept {
     p.set_error(Error(ErrorKind::unavailable, "the client closed the connection"));
   }
   peer_went_away();
+  if (upgraded_) {
+    queued_ = 0;
+    auto segments = std::move(segments_);
+    segments_.clear();
+    for (auto& s : segments) {
+      if (s.done) s.done->set_error(Error(ErrorKind::unavailable, "the connection is closed"));
+    }
+    auto protocol = std::move(upgraded_);  // it may hold the last reference to this connection
+    protocol->on_closed();
+  }
   // The connection may go away with this reference, at the end of this call: whoever called
   // close() holds one of its own (an event batch, a timer, a handler's sink).
   auto last = std::move(self_);
@@ -495,11 +520,168 @@ void Connection::peer_went_away() noexcept {
 }
 
 void Connection::abort() noexcept {
+  auto keep = shared_from_this();
   close();
 }
 
 bool Connection::closing() const noexcept {
   return core_->closing;
+}
+
+// --- after an upgrade
+
+UpgradedSocket* Connection::upgrade(std::shared_ptr<Upgraded> protocol) {
+  if (phase_ == Phase::closed || phase_ == Phase::lingering) return nullptr;
+  upgraded_ = std::move(protocol);
+  phase_ = Phase::upgraded;
+  core_->untrack(this);
+  if (!nothing_to_write()) {  // the rest of the last response goes first
+    Segment head;
+    head.own = out_.substr(out_sent_);
+    head.own.append(tail_, tail_sent_);
+    core_->buffers.give_back(out_);
+    core_->buffers.give_back(tail_);
+    out_sent_ = tail_sent_ = 0;
+    queued_ = head.own.size();
+    segments_.push_back(std::move(head));
+  }
+  return this;
+}
+
+void Connection::read(bool on) {
+  upgraded_reads_ = on;
+  if (!on || phase_ != Phase::upgraded) return;
+  // On the next turn of the loop: the protocol may be in the middle of handling input.
+  asio::post(core_->loop.context(), [self = shared_from_this()] {
+    if (!self->upgraded_reads_ || self->phase_ != Phase::upgraded) return;
+    if (!self->pending_.empty()) {  // what came right behind the request that upgraded
+      std::string early = std::move(self->pending_);
+      self->pending_.clear();
+      auto keep = self->upgraded_;
+      keep->on_data(early.data(), early.size());
+    }
+    if (self->upgraded_reads_ && self->readable_ && self->phase_ == Phase::upgraded) {
+      self->read_upgraded();
+    }
+  });
+}
+
+void Connection::read_upgraded() {
+  auto keep = upgraded_;
+  while (phase_ == Phase::upgraded && upgraded_reads_ && readable_) {
+    ssize_t n = ::recv(fd_, read_buffer(), kReadSize, 0);
+    if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) {
+      readable_ = false;
+      return;
+    }
+    if (n < 0 && errno == EINTR) continue;
+    if (n < 0) return close();
+    if (n == 0) {
+      peer_closed_ = true;
+      readable_ = false;
+      return keep->on_peer_closed();
+    }
+    auto size = static_cast<std::size_t>(n);
+    if (size < kReadSize && !peer_closed_) readable_ = false;
+    keep->on_data(read_buffer(), size);
+  }
+}
+
+void Connection::write(Segment segment) {
+  auto keep = shared_from_this();  // a failed write closes, and the protocol may hold no reference
+  if (phase_ != Phase::upgraded || close_after_write_) {
+    if (segment.done) segment.done->set_error(Error(ErrorKind::unavailable, "the connection is closed"));
+    return;
+  }
+  queued_ += segment.size() - segment.sent;
+  segments_.push_back(std::move(segment));
+  if (!writing_) flush_segments();
+}
+
+// Writes queued segments until the socket is full (then EPOLLOUT says when to go on).
+void Connection::flush_segments() {
+  writing_ = false;
+  while (!segments_.empty() && fd_ >= 0) {
+    std::array<iovec, 32> parts{};
+    std::size_t count = 0;
+    std::size_t offered = 0;
+    for (std::size_t i = 0; i < segments_.size() && count < parts.size(); ++i) {
+      const Segment& s = segments_[i];
+      parts[count++] = {const_cast<char*>(s.data()) + s.sent, s.size() - s.sent};
+      offered += s.size() - s.sent;
+    }
+    msghdr message{};
+    message.msg_iov = parts.data();
+    message.msg_iovlen = count;
+    ssize_t n = 0;
+    do {
+      n = ::sendmsg(fd_, &message, MSG_NOSIGNAL);
+    } while (n < 0 && errno == EINTR);
+    if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) {
+      writing_ = true;
+      return;
+    }
+    if (n < 0) return close();
+    auto written = static_cast<std::size_t>(n);
+    queued_ -= written;
+    std::size_t done = 0;
+    while (written > 0) {
+      Segment& s = segments_[done];
+      std::size_t left = s.size() - s.sent;
+      if (written < left) {
+        s.sent += written;
+        break;
+      }
+      written -= left;
+      s.sent = s.size();
+      ++done;
+    }
+    segments_written(0, done);
+    if (static_cast<std::size_t>(n) < offered) {
+      writing_ = true;
+      return;
+    }
+  }
+  if (segments_.empty() && close_after_write_ && phase_ == Phase::upgraded) linger();
+}
+
+// Segments [from, to) were handed to the socket whole.
+void Connection::segments_written(std::size_t from, std::size_t to) noexcept {
+  for (std::size_t i = from; i < to; ++i) {
+    if (segments_[i].done) segments_[i].done->set_value();
+  }
+  segments_.erase(segments_.begin() + static_cast<std::ptrdiff_t>(from),
+                  segments_.begin() + static_cast<std::ptrdiff_t>(to));
+}
+
+Future<void> Connection::written() {
+  if (segments_.empty()) return make_ready_future();
+  Segment& last = segments_.back();
+  if (!last.done) last.done.emplace();
+  return last.done->get_future();
+}
+
+void Connection::drop_unsent() noexcept {
+  std::size_t keep = !segments_.empty() && segments_.front().sent > 0 ? 1 : 0;
+  for (std::size_t i = keep; i < segments_.size(); ++i) {
+    Segment& s = segments_[i];
+    queued_ -= s.size() - s.sent;
+    if (s.done) s.done->set_error(Error(ErrorKind::unavailable, "the connection is closed"));
+  }
+  segments_.resize(keep);
+}
+
+void Connection::wait(int which) noexcept {
+  core_->untrack(this);
+  if (which >= 0) core_->track(this, static_cast<Waiting>(which));
+}
+
+void Connection::close_after_write() {
+  if (phase_ != Phase::upgraded) return;
+  auto keep = shared_from_this();
+  close_after_write_ = true;
+  core_->untrack(this);
+  if (segments_.empty()) linger();
 }
 
 }  // namespace gale::web::detail

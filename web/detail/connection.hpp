@@ -48,7 +48,17 @@ struct DeadlineList {
   Clock::duration timeout{};
 };
 
-enum Waiting { kWaitHeaders = 0, kWaitBody = 1, kWaitIdle = 2, kWaitLists = 3 };
+// The deadline lists: a request's headers, its body, an idle keep-alive connection; after an
+// upgrade, the time to the next ping (or keep-alive comment), and the time a peer has to answer
+// (a pong, a close frame, a slow consumer's last chance).
+enum Waiting {
+  kWaitHeaders = 0,
+  kWaitBody = 1,
+  kWaitIdle = 2,
+  kWaitPing = 3,
+  kWaitPong = 4,
+  kWaitLists = 5
+};
 
 inline constexpr std::size_t kSpareRequests = 64;
 
@@ -104,7 +114,9 @@ class ServerCore : public std::enable_shared_from_this<ServerCore> {
   std::vector<std::shared_ptr<Connection>> batch_;  // the connections of the events being handled
 };
 
-class Connection final : public ResponseSink, public std::enable_shared_from_this<Connection> {
+class Connection final : public ResponseSink,
+                         public UpgradedSocket,
+                         public std::enable_shared_from_this<Connection> {
  public:
   Connection(std::shared_ptr<ServerCore> core, Socket socket);
   ~Connection() override;
@@ -115,7 +127,7 @@ class Connection final : public ResponseSink, public std::enable_shared_from_thi
   void on_events(std::uint32_t events);
   // The connection's reference to itself: null once closed.
   const std::shared_ptr<Connection>& self() const noexcept { return self_; }
-  void on_timeout();
+  void on_timeout(int list);
   // The server drains: an idle connection closes now, a busy one after its response.
   void on_shutdown();
 
@@ -129,6 +141,16 @@ class Connection final : public ResponseSink, public std::enable_shared_from_thi
   }
   bool peer_gone() const noexcept override { return peer_closed_ || phase_ == Phase::closed; }
   void watch_peer(UniqueFunction<void()> fn) noexcept override;
+  UpgradedSocket* upgrade(std::shared_ptr<Upgraded> protocol) override;
+
+  // UpgradedSocket
+  void write(Segment segment) override;
+  Future<void> written() override;
+  std::size_t queued_bytes() const noexcept override { return queued_; }
+  void drop_unsent() noexcept override;
+  void read(bool on) override;
+  void wait(int list) noexcept override;
+  void close_after_write() override;
 
   // Hooks of the server's lists.
   Connection* prev = nullptr;
@@ -139,7 +161,7 @@ class Connection final : public ResponseSink, public std::enable_shared_from_thi
   Connection* all_next = nullptr;
 
  private:
-  enum class Phase : std::uint8_t { idle, headers, body, handling, lingering, closed };
+  enum class Phase : std::uint8_t { idle, headers, body, handling, upgraded, lingering, closed };
   friend struct ParserCallbacks;
 
   void wait_read();
@@ -161,6 +183,9 @@ class Connection final : public ResponseSink, public std::enable_shared_from_thi
   }
   void send_interim(std::string_view bytes);
   void peer_went_away() noexcept;
+  void read_upgraded();
+  void flush_segments();
+  void segments_written(std::size_t from, std::size_t to) noexcept;
 
   std::shared_ptr<ServerCore> core_;
   std::shared_ptr<Connection> self_;  // while open
@@ -186,6 +211,11 @@ class Connection final : public ResponseSink, public std::enable_shared_from_thi
   std::size_t out_sent_ = 0;
   std::size_t tail_sent_ = 0;
   std::vector<Promise<void>> drain_waiters_;
+  // After an upgrade: the protocol, and its output.
+  std::shared_ptr<Upgraded> upgraded_;
+  std::vector<Segment> segments_;
+  std::size_t queued_ = 0;
+  bool upgraded_reads_ = false;
 };
 
 }  // namespace gale::web::detail

@@ -7,6 +7,7 @@
 #include "gale/loop/future.hpp"
 #include "gale/loop/unique_function.hpp"
 #include "gale/web/detail/buffer_pool.hpp"
+#include "gale/web/detail/upgraded.hpp"
 
 namespace gale::web {
 struct HTTPServerRequest;
@@ -36,6 +37,9 @@ class ResponseSink {
   virtual bool peer_gone() const noexcept = 0;
   // Calls `fn` once when the peer is gone (at once if it already is); an empty `fn` stops watching.
   virtual void watch_peer(UniqueFunction<void()> fn) noexcept = 0;
+  // After the last HTTP response (a 101, an event stream's head, sent): the connection carries
+  // `protocol` from now on, reading paused. Null if the connection is closed.
+  virtual UpgradedSocket* upgrade(std::shared_ptr<Upgraded> protocol) = 0;
 };
 
 }  // namespace gale::web::detail

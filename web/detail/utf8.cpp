@@ -35,6 +35,33 @@ std::size_t sequence_at(const std::uint8_t* p, const std::uint8_t* end) noexcept
 
 }  // namespace
 
+bool Utf8Stream::feed(std::string_view piece) noexcept {
+  for (unsigned char c : piece) {
+    if (need_ > 0) {
+      if (c < lo_ || c > hi_) return false;
+      lo_ = 0x80;
+      hi_ = 0xBF;
+      --need_;
+      continue;
+    }
+    if (c < 0x80) continue;
+    if (c >= 0xC2 && c <= 0xDF) {
+      need_ = 1;
+    } else if (c >= 0xE0 && c <= 0xEF) {
+      need_ = 2;
+      if (c == 0xE0) lo_ = 0xA0;  // overlong
+      if (c == 0xED) hi_ = 0x9F;  // surrogates
+    } else if (c >= 0xF0 && c <= 0xF4) {
+      need_ = 3;
+      if (c == 0xF0) lo_ = 0x90;  // overlong
+      if (c == 0xF4) hi_ = 0x8F;  // above U+10FFFF
+    } else {
+      return false;
+    }
+  }
+  return true;
+}
+
 bool valid_utf8(std::string_view text) noexcept {
   const auto* p = reinterpret_cast<const std::uint8_t*>(text.data());
   const auto* end = p + text.size();

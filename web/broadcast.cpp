@@ -1,0 +1,112 @@
+#include "gale/web/broadcast.hpp"
+
+#include <algorithm>
+
+#include "gale/web/detail/event_stream_session.hpp"
+#include "gale/web/detail/receiver.hpp"
+#include "gale/web/detail/websocket_deflate.hpp"
+#include "gale/web/detail/websocket_frame.hpp"
+#include "gale/web/detail/websocket_session.hpp"
+#include "gale/web/event_stream.hpp"
+#include "gale/web/websocket.hpp"
+
+namespace gale::web {
+namespace detail {
+
+const std::shared_ptr<const std::string>& SharedFrames::websocket_frame(bool compressed) {
+  auto& slot = compressed ? deflated : plain;
+  if (slot) return slot;
+  const auto opcode = binary ? ws::Opcode::binary : ws::Opcode::text;
+  auto frame = std::make_shared<std::string>();
+  if (compressed) {
+    std::string body;
+    ws::Deflater(15, false).compress(message, body);
+    ws::append_header(*frame, opcode, true, true, body.size());
+    frame->append(body);
+  } else {
+    frame->reserve(ws::header_size(message.size(), false) + message.size());
+    ws::append_header(*frame, opcode, true, false, message.size());
+    frame->append(message);
+  }
+  slot = std::move(frame);
+  return slot;
+}
+
+const std::shared_ptr<const std::string>& SharedFrames::event_stream_bytes() {
+  if (!sse) sse = std::make_shared<std::string>(event_bytes(message, event, std::to_string(id)));
+  return sse;
+}
+
+Receiver::~Receiver() {
+  leave_broadcasts();
+}
+
+void Receiver::leave_broadcasts() noexcept {
+  auto in = std::move(broadcasts);
+  broadcasts.clear();
+  for (Broadcast* b : in) b->remove_receiver(this);
+}
+
+}  // namespace detail
+
+Broadcast::~Broadcast() {
+  for (detail::Receiver* r : members_) {
+    std::erase(r->broadcasts, this);
+  }
+}
+
+bool Broadcast::add_receiver(detail::Receiver* r) {
+  if (r == nullptr || std::find(members_.begin(), members_.end(), r) != members_.end()) return false;
+  members_.push_back(r);
+  r->broadcasts.push_back(this);
+  return true;
+}
+
+void Broadcast::remove_receiver(detail::Receiver* r) noexcept {
+  auto it = std::find(members_.begin(), members_.end(), r);
+  if (it == members_.end()) return;
+  *it = members_.back();  // order does not matter: swap and pop
+  members_.pop_back();
+  std::erase(r->broadcasts, this);
+}
+
+bool Broadcast::add(WebSocketHandler& socket) {
+  auto s = socket.session_.lock();
+  return s && !s->closed() && add_receiver(s.get());
+}
+
+bool Broadcast::add(EventStreamHandler& stream) {
+  auto s = stream.session_.lock();
+  return s && !s->closed() && add_receiver(s.get());
+}
+
+void Broadcast::remove(WebSocketHandler& socket) {
+  if (auto s = socket.session_.lock()) remove_receiver(s.get());
+}
+
+void Broadcast::remove(EventStreamHandler& stream) {
+  if (auto s = stream.session_.lock()) remove_receiver(s.get());
+}
+
+std::size_t Broadcast::send(std::string_view message) {
+  return send(message, false, {});
+}
+
+std::size_t Broadcast::send(std::string_view message, bool binary) {
+  return send(message, binary, {});
+}
+
+
+std::size_t Broadcast::send(std::string_view message, bool binary, std::string_view event) {
+  detail::SharedFrames frames;
+  frames.message = std::string(message);
+  frames.binary = binary;
+  frames.event = std::string(event);
+  frames.id = ++sequence_;
+  // A receiver may close (and leave) while it takes the message: walk a copy.
+  std::vector<detail::Receiver*> now = members_;
+  for (detail::Receiver* r : now) r->receive(frames);
+  return now.size();
+}
+
+}  // namespace gale::web

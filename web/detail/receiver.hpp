@@ -1,0 +1,44 @@
+// What a Broadcast sends to: a WebSocket or an event stream, which takes a message framed once
+// for all of its receivers (SharedFrames) without copying it.
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <vector>
+
+namespace gale::web {
+class Broadcast;
+}
+
+namespace gale::web::detail {
+
+// One message of a broadcast, in each form its receivers need, each made once on first use and
+// shared: a WebSocket frame, the same compressed (permessage-deflate without context takeover,
+// which suits every receiver that negotiated the extension), and an event stream's event.
+struct SharedFrames {
+  std::string message;
+  bool binary = false;
+  std::string event;      // an event stream's event name (empty: "message")
+  std::uint64_t id = 0;   // an event stream's event id: the broadcast's sequence number
+  std::shared_ptr<const std::string> plain;
+  std::shared_ptr<const std::string> deflated;
+  std::shared_ptr<const std::string> sse;
+
+  const std::shared_ptr<const std::string>& websocket_frame(bool compressed);
+  const std::shared_ptr<const std::string>& event_stream_bytes();
+};
+
+class Receiver {
+ public:
+  virtual void receive(SharedFrames& frames) = 0;
+  // The broadcasts it is in; it leaves them when it closes.
+  std::vector<Broadcast*> broadcasts;
+
+ protected:
+  Receiver() = default;
+  ~Receiver();
+  void leave_broadcasts() noexcept;
+};
+
+}  // namespace gale::web::detail

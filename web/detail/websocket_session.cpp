@@ -1,0 +1,412 @@
+#include "gale/web/detail/websocket_session.hpp"
+
+#include <openssl/rand.h>
+
+#include "gale/loop/error.hpp"
+#include "gale/loop/log.hpp"
+#include "gale/web/broadcast.hpp"
+#include "gale/web/detail/connection.hpp"
+#include "gale/web/metrics.hpp"
+#include "gale/web/settings.hpp"
+#include "gale/web/websocket.hpp"
+
+namespace gale::web::detail {
+namespace {
+
+Error closed_error() {
+  return Error(ErrorKind::unavailable, "the WebSocket is closed");
+}
+
+std::string close_payload(std::uint16_t code, std::string_view reason) {
+  std::string p;
+  p.push_back(static_cast<char>(code >> 8));
+  p.push_back(static_cast<char>(code & 0xFF));
+  p.append(reason.substr(0, 123));  // a control frame carries at most 125 bytes
+  return p;
+}
+
+}  // namespace
+
+WebSocketSession::WebSocketSession(WebSocketHandler& handler, const Settings& settings,
+                                   Metrics& metrics, std::optional<ws::DeflateParams> deflate)
+    : handler_(&handler),
+      settings_(settings),
+      metrics_(metrics),
+      decoder_(true, deflate.has_value()),
+      deflate_(deflate) {}
+
+void WebSocketSession::attach(UpgradedSocket* socket) noexcept {
+  socket_ = socket;
+  ++metrics_.long_lived().websockets;
+}
+
+WebSocketSession::~WebSocketSession() {
+  leave_broadcasts();
+}
+
+void WebSocketSession::adopt(std::unique_ptr<RequestHandler> owner) {
+  owner_ = std::move(owner);
+  opened_ = true;
+  if (handler_ != nullptr) handler_->release_sink();  // the connection owns this session: no cycle
+  if (state_ == State::closed) {  // the connection closed while open() ran
+    on_closed();
+    return;
+  }
+  if (socket_ != nullptr) {
+    socket_->read(true);
+    arm_ping();
+  }
+}
+
+// The next ping is due websocket_ping_interval from now (0: no pings).
+void WebSocketSession::arm_ping() noexcept {
+  if (socket_ != nullptr) socket_->wait(settings_.websocket_ping_interval.count() > 0 ? kWaitPing : -1);
+}
+
+// --- input
+
+void WebSocketSession::on_data(char* data, std::size_t size) {
+  if (state_ == State::closed) return;
+  if (busy_ || !backlog_.empty()) {
+    backlog_.append(data, size);
+    return;
+  }
+  decode(data, size);
+}
+
+void WebSocketSession::decode(char* data, std::size_t size) {
+  auto self = shared_from_this();  // a handler may close the socket (and let go of it) inside
+  std::size_t used = decoder_.feed(data, size, *this);
+  if (decoder_.error() != nullptr) {
+    fail(ws::kCloseProtocolError, decoder_.error());
+    return;
+  }
+  if (used < size && busy_ && state_ != State::closed) backlog_.assign(data + used, size - used);
+}
+
+bool WebSocketSession::on_frame_begin(const ws::FrameHeader& header) {
+  if (close_received_) return false;  // nothing counts after a close frame
+  frame_ = header;
+  if (ws::is_control(header.opcode)) {
+    control_.clear();
+    return true;
+  }
+  if (header.opcode != ws::Opcode::continuation) {
+    message_opcode_ = header.opcode;
+    message_compressed_ = header.rsv1;
+    message_.clear();
+    utf8_.reset();
+  }
+  return true;
+}
+
+bool WebSocketSession::on_frame_data(char* data, std::size_t size) {
+  if (ws::is_control(frame_.opcode)) {
+    control_.append(data, size);
+    return true;
+  }
+  return take_data(data, size);
+}
+
+// Payload bytes of a data message: inflated when compressed, within the size bound, and, for
+// text, checked as UTF-8 as they come (a message split inside a character is fine).
+bool WebSocketSession::take_data(const char* data, std::size_t size) {
+  if (state_ != State::open) return true;  // after our close frame: read and dropped
+  const std::size_t limit = settings_.websocket_max_message_size;
+  const std::size_t before = message_.size();
+  if (message_compressed_) {
+    if (!inflater_) inflater_ = std::make_unique<ws::Inflater>(!deflate_->client_no_context_takeover);
+    if (!inflater_->feed(data, size, message_, limit)) {
+      return message_.size() > limit
+                 ? fail(ws::kCloseTooBig, "a message inflates beyond websocket_max_message_size")
+                 : fail(ws::kCloseInvalidData, "a compressed message that does not inflate");
+    }
+  } else {
+    if (size > limit - before) {
+      return fail(ws::kCloseTooBig, "a message larger than websocket_max_message_size");
+    }
+    message_.append(data, size);
+  }
+  if (message_opcode_ == ws::Opcode::text &&
+      !utf8_.feed(std::string_view(message_).substr(before))) {
+    return fail(ws::kCloseInvalidData, "a text message that is not valid UTF-8");
+  }
+  return true;
+}
+
+bool WebSocketSession::on_frame_end() {
+  if (ws::is_control(frame_.opcode)) return on_control();
+  if (!frame_.fin || state_ != State::open) return true;
+  return end_message();
+}
+
+bool WebSocketSession::end_message() {
+  if (message_compressed_) {
+    const std::size_t before = message_.size();
+    const std::size_t limit = settings_.websocket_max_message_size;
+    bool ok = inflater_->finish(message_, limit);
+    if (!ok) {
+      return message_.size() > limit
+                 ? fail(ws::kCloseTooBig, "a message inflates beyond websocket_max_message_size")
+                 : fail(ws::kCloseInvalidData, "a compressed message that does not inflate");
+    }
+    if (message_opcode_ == ws::Opcode::text &&
+        !utf8_.feed(std::string_view(message_).substr(before))) {
+      return fail(ws::kCloseInvalidData, "a text message that is not valid UTF-8");
+    }
+  }
+  if (message_opcode_ == ws::Opcode::text && !utf8_.complete()) {
+    return fail(ws::kCloseInvalidData, "a text message that ends inside a UTF-8 sequence");
+  }
+  std::string message = std::move(message_);
+  message_ = std::string();  // an idle socket keeps no buffer
+  return deliver(std::move(message), message_opcode_ == ws::Opcode::binary);
+}
+
+// Hands a message to on_message; false (decoding pauses) while its Future is pending.
+bool WebSocketSession::deliver(std::string message, bool binary) {
+  ++metrics_.long_lived().messages_in;
+  if (handler_ == nullptr) return true;
+  Future<void> done;
+  auto text = std::make_shared<std::string>(std::move(message));  // alive until on_message ends
+  try {
+    done = handler_->on_message(*text, binary);
+  } catch (...) {
+    done = make_exceptional_future<void>(std::current_exception());
+  }
+  if (!done.valid() || done.done()) {
+    message_done(done);
+    return state_ == State::open;
+  }
+  busy_ = true;
+  if (socket_ != nullptr) socket_->read(false);
+  done.add_done_callback([self = shared_from_this(), text](const Future<void>& f) {
+    self->message_done(f);
+    if (self->state_ == State::closed) return self->release_handler();
+    // What came in meanwhile, then the socket again.
+    std::string backlog = std::move(self->backlog_);
+    self->backlog_.clear();
+    if (!backlog.empty()) self->decode(backlog.data(), backlog.size());
+    if (!self->busy_ && self->socket_ != nullptr && self->state_ != State::closed) {
+      self->socket_->read(true);
+    }
+  });
+  return false;
+}
+
+void WebSocketSession::message_done(const Future<void>& done) {
+  busy_ = false;
+  if (!done.valid() || done.exception() == nullptr) return;
+  log::error("gale.web", "on_message failed ({}): {}",
+             handler_ != nullptr ? handler_->request().request_id : std::string("-"),
+             describe(done.exception()));
+  fail(ws::kCloseInternal, "the server failed to handle a message");
+}
+
+// --- control frames
+
+bool WebSocketSession::on_control() {
+  auto self = shared_from_this();
+  switch (frame_.opcode) {
+    case ws::Opcode::ping:
+      if (state_ == State::open) send_control(ws::Opcode::pong, control_);
+      if (handler_ != nullptr) handler_->on_ping(control_);
+      return true;
+    case ws::Opcode::pong:
+      if (awaiting_pong_) {
+        awaiting_pong_ = false;
+        if (state_ == State::open) arm_ping();
+      }
+      if (handler_ != nullptr) handler_->on_pong(control_);
+      return true;
+    default:
+      on_close_frame();
+      return false;
+  }
+}
+
+void WebSocketSession::on_close_frame() {
+  close_received_ = true;
+  if (control_.size() == 1) {
+    fail(ws::kCloseProtocolError, "a close frame with a one-byte payload");
+    return;
+  }
+  std::uint16_t code = ws::kCloseNoStatus;
+  std::string reason;
+  if (control_.size() >= 2) {
+    code = static_cast<std::uint16_t>((static_cast<std::uint8_t>(control_[0]) << 8) |
+                                      static_cast<std::uint8_t>(control_[1]));
+    reason = control_.substr(2);
+    if (!ws::valid_close_code(code)) {
+      fail(ws::kCloseProtocolError, "a close frame with an invalid code");
+      return;
+    }
+    if (!valid_utf8(reason)) {
+      fail(ws::kCloseInvalidData, "a close reason that is not valid UTF-8");
+      return;
+    }
+  }
+  if (!close_code_) {
+    close_code_ = code;
+    close_reason_ = std::move(reason);
+  }
+  if (state_ == State::open) {  // the peer started it: answer with its code, then close
+    if (code == ws::kCloseNoStatus) {
+      send_control(ws::Opcode::close, {});
+    } else {
+      send_close(code, {});
+    }
+    state_ = State::closing;
+  }
+  if (socket_ != nullptr) socket_->close_after_write();  // the server closes the TCP connection first
+}
+
+// --- output
+
+void WebSocketSession::send_control(ws::Opcode opcode, std::string_view payload) {
+  if (socket_ == nullptr) return;
+  Segment s;
+  ws::append_header(s.own, opcode, true, false, payload.size());
+  s.own.append(payload);
+  socket_->write(std::move(s));
+}
+
+void WebSocketSession::send_close(std::uint16_t code, std::string_view reason) {
+  send_control(ws::Opcode::close, close_payload(code, reason));
+}
+
+// Whether `bytes` more may be queued; if not, the consumer is too slow: closed with 1008.
+bool WebSocketSession::room_for(std::size_t bytes) {
+  std::size_t queued = socket_ != nullptr ? socket_->queued_bytes() : 0;
+  if (queued == 0 || queued + bytes <= settings_.websocket_max_queued_bytes) return true;
+  ++metrics_.long_lived().slow_consumers;
+  log::warning("gale.web", "closing a WebSocket that does not take what is written ({} bytes queued, "
+               "bound {}) ({})", queued, settings_.websocket_max_queued_bytes,
+               handler_ != nullptr ? handler_->request().request_id : std::string("-"));
+  if (socket_ != nullptr) socket_->drop_unsent();
+  fail(ws::kClosePolicy, "too slow to take the messages sent");
+  return false;
+}
+
+Future<void> WebSocketSession::send_message(std::string_view message, bool binary) {
+  if (state_ != State::open || socket_ == nullptr) return make_exceptional_future<void>(closed_error());
+  Segment s;
+  const auto opcode = binary ? ws::Opcode::binary : ws::Opcode::text;
+  if (deflate_) {
+    std::string body;
+    if (deflate_->server_no_context_takeover) {
+      ws::Deflater(deflate_->server_max_window_bits, false).compress(message, body);
+    } else {
+      if (!deflater_) deflater_ = std::make_unique<ws::Deflater>(deflate_->server_max_window_bits, true);
+      deflater_->compress(message, body);
+    }
+    ws::append_header(s.own, opcode, true, true, body.size());
+    s.own.append(body);
+  } else {
+    s.own.reserve(ws::header_size(message.size(), false) + message.size());
+    ws::append_header(s.own, opcode, true, false, message.size());
+    s.own.append(message);
+  }
+  if (!room_for(s.own.size())) return make_exceptional_future<void>(closed_error());
+  ++metrics_.long_lived().messages_out;
+  socket_->write(std::move(s));
+  return socket_ != nullptr ? socket_->written() : make_exceptional_future<void>(closed_error());
+}
+
+void WebSocketSession::receive(SharedFrames& frames) {
+  if (state_ != State::open || socket_ == nullptr) return;
+  const auto& frame = frames.websocket_frame(deflate_.has_value());
+  if (!room_for(frame->size())) return;
+  ++metrics_.long_lived().messages_out;
+  Segment s;
+  s.shared = frame;
+  socket_->write(std::move(s));
+}
+
+void WebSocketSession::send_ping(std::string_view data) {
+  if (state_ == State::open) send_control(ws::Opcode::ping, data.substr(0, 125));
+}
+
+void WebSocketSession::start_close(std::uint16_t code, std::string_view reason) {
+  if (state_ != State::open) return;
+  state_ = State::closing;
+  send_close(code, reason);
+  if (socket_ != nullptr) socket_->wait(kWaitPong);  // the peer's close frame is due by then
+}
+
+// Fails the connection: a close frame with `code`, then the socket closes.
+bool WebSocketSession::fail(std::uint16_t code, std::string reason) {
+  if (state_ == State::closed) return false;
+  log::info("gale.web", "closing a WebSocket with {}: {} ({})", code, reason,
+            handler_ != nullptr ? handler_->request().request_id : std::string("-"));
+  if (!close_code_) {
+    close_code_ = code;
+    close_reason_ = reason;
+  }
+  if (state_ == State::open) send_close(code, reason);
+  state_ = State::closing;
+  if (socket_ != nullptr) socket_->close_after_write();
+  if (socket_ != nullptr) socket_->wait(kWaitPong);  // the peer has that long to take it
+  return false;
+}
+
+// --- the socket's events
+
+void WebSocketSession::on_peer_closed() {
+  if (!close_code_) {
+    close_code_ = ws::kCloseAbnormal;
+    close_reason_ = "the connection ended without a close frame";
+  }
+  if (socket_ != nullptr) socket_->abort();
+}
+
+void WebSocketSession::on_timeout(int list) {
+  if (socket_ == nullptr || state_ == State::closed) return;
+  if (list == kWaitPing) {
+    if (busy_ || state_ != State::open) return arm_ping();
+    std::array<unsigned char, 4> nonce{};
+    RAND_bytes(nonce.data(), static_cast<int>(nonce.size()));
+    send_ping(std::string_view(reinterpret_cast<const char*>(nonce.data()), nonce.size()));
+    awaiting_pong_ = true;
+    return socket_->wait(kWaitPong);
+  }
+  if (awaiting_pong_ && state_ == State::open) {
+    ++metrics_.long_lived().ping_timeouts;
+    log::info("gale.web", "closing a WebSocket whose peer did not answer a ping within {} ms ({})",
+              settings_.websocket_ping_timeout.count(),
+              handler_ != nullptr ? handler_->request().request_id : std::string("-"));
+    close_code_ = ws::kCloseAbnormal;
+    close_reason_ = "no pong within websocket_ping_timeout";
+  }
+  socket_->abort();  // a dead peer, or no close frame in time after ours
+}
+
+void WebSocketSession::on_shutdown() {
+  start_close(ws::kCloseGoingAway, "the server is shutting down");
+}
+
+void WebSocketSession::on_closed() noexcept {
+  socket_ = nullptr;
+  if (state_ != State::closed) {
+    state_ = State::closed;
+    if (!close_code_) close_code_ = ws::kCloseAbnormal;
+    --metrics_.long_lived().websockets;
+    ++metrics_.long_lived().closes[*close_code_];
+    leave_broadcasts();
+  }
+  if (!opened_ || on_close_called_ || handler_ == nullptr) return;
+  on_close_called_ = true;
+  try {
+    handler_->on_close();
+  } catch (...) {
+    log::error("gale.web", "on_close failed: {}", describe(std::current_exception()));
+  }
+  if (!busy_) release_handler();
+}
+
+void WebSocketSession::release_handler() noexcept {
+  auto owner = std::move(owner_);  // the handler goes; this session may go with the last reference
+  handler_ = nullptr;
+}
+
+}  // namespace gale::web::detail
