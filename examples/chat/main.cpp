@@ -86,8 +86,11 @@ struct PostMessage : gale::web::RequestHandler {
 
 int main(int argc, char** argv) {
   gale::web::Options options("chat: rooms over WebSocket and Server-Sent Events");
+  std::size_t max_connections = 10000;
+  options.define("--max-connections", max_connections, "open connections, WebSockets included");
   options.parse(argc, argv);
   auto settings = options.settings();
+  settings.max_connections = max_connections;
   settings.websocket_compression = true;  // when the client offers it
   settings.metrics = true;
   gale::web::Application app({{"/", gale::web::handler<Page>()},

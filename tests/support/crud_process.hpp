@@ -77,11 +77,16 @@ inline std::map<std::string, double> parse_metrics(const std::string& page) {
 class CrudProcess {
  public:
   // `args` come after the program's name; --port, --address and --log-level are added.
-  explicit CrudProcess(std::vector<std::string> args) : port_(free_port()) {
+#ifdef GALE_CRUD_BINARY
+  explicit CrudProcess(std::vector<std::string> args)
+      : CrudProcess(GALE_CRUD_BINARY, std::move(args)) {}
+#endif
+  // Another example program (chat, techempower) run the same way.
+  CrudProcess(std::string binary, std::vector<std::string> args) : port_(free_port()) {
     raise_fd_limit();
     log_ = std::filesystem::temp_directory_path() /
            ("gale-crud-" + std::to_string(getpid()) + "-" + std::to_string(port_) + ".log");
-    args.insert(args.begin(), GALE_CRUD_BINARY);
+    args.insert(args.begin(), std::move(binary));
     for (const char* a : {"--port", "", "--address", "127.0.0.1", "--log-level", "warning"}) {
       args.emplace_back(*a ? a : std::to_string(port_));
     }
@@ -138,10 +143,14 @@ class CrudProcess {
 
   // Waits (bounded) until GET /notes answers 200: the database client and schema are ready.
   void wait_ready(std::chrono::seconds limit = std::chrono::seconds(60)) {
+    wait_ready("/notes?limit=1", limit);
+  }
+  // Waits (bounded) until GET `path` answers 200.
+  void wait_ready(const std::string& path, std::chrono::seconds limit) {
     auto until = std::chrono::steady_clock::now() + limit;
     while (std::chrono::steady_clock::now() < until) {
       if (!alive()) throw std::runtime_error("crud exited at start:\n" + log());
-      if (get_status("/notes?limit=1") == 200) return;
+      if (get_status(path) == 200) return;
       std::this_thread::sleep_for(std::chrono::milliseconds(50));
     }
     throw std::runtime_error("crud did not serve within the limit:\n" + log());

@@ -159,7 +159,8 @@ class WsPeer {
   Future<bool> fill(Clock::duration timeout) {
     auto s = s_;
     if (s->ended) co_return false;
-    if (!s->pending) {
+    if (!s->pending) {  // a buffer only while a read is out: an idle peer holds none
+      s->buffer = std::make_shared<std::array<char, 16384>>();
       s->pending = web::detail::read_some(s->conn, s->buffer);
     }
     try {
@@ -167,6 +168,7 @@ class WsPeer {
       s->pending.reset();
       if (n == 0) s->ended = true;
       s->buf.append(s->buffer->data(), n);
+      s->buffer.reset();
       co_return n > 0;
     } catch (const Error& e) {
       if (e.kind() == ErrorKind::timeout) co_return false;
@@ -210,7 +212,7 @@ class WsPeer {
   struct State {
     web::detail::ConnPtr conn;
     std::string buf;
-    std::shared_ptr<std::array<char, 16384>> buffer = std::make_shared<std::array<char, 16384>>();
+    std::shared_ptr<std::array<char, 16384>> buffer;
     std::optional<Future<std::size_t>> pending;
     bool ended = false;
   };

@@ -270,7 +270,10 @@ void Connection::feed(const char* data, std::size_t size) {
 
 void Connection::after_feed() {
   flush();
-  if (phase_ == Phase::closed || phase_ == Phase::lingering || phase_ == Phase::handling) return;
+  if (phase_ == Phase::closed || phase_ == Phase::lingering || phase_ == Phase::handling ||
+      phase_ == Phase::upgraded) {
+    return;
+  }
   if (close_after_write_) {
     if (!writing_ && nothing_to_write()) linger();
     return;
@@ -535,6 +538,9 @@ UpgradedSocket* Connection::upgrade(std::shared_ptr<Upgraded> protocol) {
   upgraded_ = std::move(protocol);
   phase_ = Phase::upgraded;
   core_->untrack(this);
+  // An end of input already read is the new protocol's to see, after what came before it.
+  close_after_write_ = false;
+  if (peer_closed_) readable_ = true;
   if (!nothing_to_write()) {  // the rest of the last response goes first
     Segment head;
     head.own = out_.substr(out_sent_);
