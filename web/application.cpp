@@ -258,14 +258,7 @@ Future<void> Application::resume_handler(std::unique_ptr<RequestHandler> owned,
   RequestHandler& h = *owned;
   // While it waits, the handler hears of a client that goes away (only handlers that suspend:
   // one that finishes at once has nothing left to stop).
-  h.sink_->watch_peer([&h] {
-    try {
-      h.on_connection_close();
-    } catch (...) {
-      log::warning("gale.web", "on_connection_close failed: {} ({})",
-                   describe(std::current_exception()), h.request().request_id);
-    }
-  });
+  h.sink_->watch_peer(&h);
   try {
     co_await std::move(pending);
     if (in_prepare && !h.finished()) {

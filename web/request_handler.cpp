@@ -64,6 +64,15 @@ RequestHandler::~RequestHandler() {
 
 void RequestHandler::on_connection_close() {}
 
+void RequestHandler::notify_connection_close() noexcept {
+  try {
+    on_connection_close();
+  } catch (...) {
+    log::warning("gale.web", "on_connection_close failed: {} ({})",
+                 describe(std::current_exception()), request_ ? request_->request_id : "-");
+  }
+}
+
 bool RequestHandler::client_gone() const noexcept {
   return sink_ && sink_->peer_gone();
 }

@@ -93,6 +93,8 @@ class RequestHandler {
   virtual void on_connection_close();
   // The client closed its side of the connection or reset it: the response will not be read.
   bool client_gone() const noexcept;
+  // For the connection: calls on_connection_close(), logging what it throws.
+  void notify_connection_close() noexcept;
   // Writes the error response; the default is the Application's write_error (the JSON envelope).
   virtual void write_error(int status, const ErrorInfo& info);
 

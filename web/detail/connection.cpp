@@ -13,6 +13,7 @@
 #include "gale/loop/log.hpp"
 #include "gale/web/application.hpp"
 #include "gale/web/headers.hpp"
+#include "gale/web/request_handler.hpp"
 
 namespace gale::web::detail {
 namespace {
@@ -186,7 +187,7 @@ void Connection::on_events(std::uint32_t events) {
   if ((events & (EPOLLIN | EPOLLRDHUP | EPOLLHUP | EPOLLERR)) != 0) readable_ = true;
   if (phase_ == Phase::upgraded) {
     if (writing_ && (events & (EPOLLOUT | EPOLLHUP | EPOLLERR)) != 0) flush_segments();
-    if (upgraded_reads_ && readable_ && phase_ == Phase::upgraded) read_upgraded();
+    if (up_->reads && readable_ && phase_ == Phase::upgraded) read_upgraded();
     return;
   }
   if (writing_ && (events & (EPOLLOUT | EPOLLHUP | EPOLLERR)) != 0) on_writable();
@@ -329,7 +330,7 @@ void Connection::fail(int status, std::string message) {
 
 void Connection::on_timeout(int which) {
   if (phase_ == Phase::upgraded) {
-    auto keep = upgraded_;
+    auto keep = up_->protocol;
     return keep->on_timeout(which);
   }
   switch (phase_) {
@@ -346,7 +347,7 @@ void Connection::on_timeout(int which) {
 
 void Connection::on_shutdown() {
   if (phase_ == Phase::upgraded) {
-    auto keep = upgraded_;
+    auto keep = up_->protocol;
     return keep->on_shutdown();
   }
   if (phase_ != Phase::idle || writing_ || !nothing_to_write()) return;  // after its response
@@ -495,14 +496,14 @@ void Connection::close() noexcept {
     p.set_error(Error(ErrorKind::unavailable, "the client closed the connection"));
   }
   peer_went_away();
-  if (upgraded_) {
-    queued_ = 0;
-    auto segments = std::move(segments_);
-    segments_.clear();
+  if (up_) {
+    up_->queued = 0;
+    auto segments = std::move(up_->segments);
+    up_->segments.clear();
     for (auto& s : segments) {
       if (s.done) s.done->set_error(Error(ErrorKind::unavailable, "the connection is closed"));
     }
-    auto protocol = std::move(upgraded_);  // it may hold the last reference to this connection
+    auto protocol = std::move(up_->protocol);  // it may hold the last reference to this connection
     protocol->on_closed();
   }
   // The connection may go away with this reference, at the end of this call: whoever called
@@ -510,16 +511,13 @@ void Connection::close() noexcept {
   auto last = std::move(self_);
 }
 
-void Connection::watch_peer(UniqueFunction<void()> fn) noexcept {
-  peer_watch_ = std::move(fn);
+void Connection::watch_peer(RequestHandler* handler) noexcept {
+  peer_watch_ = handler;
   if (peer_gone()) peer_went_away();
 }
 
 void Connection::peer_went_away() noexcept {
-  if (!peer_watch_) return;
-  auto fn = std::move(peer_watch_);
-  peer_watch_ = nullptr;
-  fn();
+  if (auto* h = std::exchange(peer_watch_, nullptr)) h->notify_connection_close();
 }
 
 void Connection::abort() noexcept {
@@ -535,7 +533,8 @@ bool Connection::closing() const noexcept {
 
 UpgradedSocket* Connection::upgrade(std::shared_ptr<Upgraded> protocol) {
   if (phase_ == Phase::closed || phase_ == Phase::lingering) return nullptr;
-  upgraded_ = std::move(protocol);
+  up_ = std::make_unique<Upgrade>();
+  up_->protocol = std::move(protocol);
   phase_ = Phase::upgraded;
   core_->untrack(this);
   // An end of input already read is the new protocol's to see, after what came before it.
@@ -548,33 +547,33 @@ UpgradedSocket* Connection::upgrade(std::shared_ptr<Upgraded> protocol) {
     core_->buffers.give_back(out_);
     core_->buffers.give_back(tail_);
     out_sent_ = tail_sent_ = 0;
-    queued_ = head.own.size();
-    segments_.push_back(std::move(head));
+    up_->queued = head.own.size();
+    up_->segments.push_back(std::move(head));
   }
   return this;
 }
 
 void Connection::read(bool on) {
-  upgraded_reads_ = on;
+  up_->reads = on;
   if (!on || phase_ != Phase::upgraded) return;
   // On the next turn of the loop: the protocol may be in the middle of handling input.
   asio::post(core_->loop.context(), [self = shared_from_this()] {
-    if (!self->upgraded_reads_ || self->phase_ != Phase::upgraded) return;
+    if (!self->up_->reads || self->phase_ != Phase::upgraded) return;
     if (!self->pending_.empty()) {  // what came right behind the request that upgraded
       std::string early = std::move(self->pending_);
       self->pending_.clear();
-      auto keep = self->upgraded_;
+      auto keep = self->up_->protocol;
       keep->on_data(early.data(), early.size());
     }
-    if (self->upgraded_reads_ && self->readable_ && self->phase_ == Phase::upgraded) {
+    if (self->up_->reads && self->readable_ && self->phase_ == Phase::upgraded) {
       self->read_upgraded();
     }
   });
 }
 
 void Connection::read_upgraded() {
-  auto keep = upgraded_;
-  while (phase_ == Phase::upgraded && upgraded_reads_ && readable_) {
+  auto keep = up_->protocol;
+  while (phase_ == Phase::upgraded && up_->reads && readable_) {
     ssize_t n = ::recv(fd_, read_buffer(), kReadSize, 0);
     if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) {
       readable_ = false;
@@ -594,25 +593,46 @@ void Connection::read_upgraded() {
 }
 
 void Connection::write(Segment segment) {
-  auto keep = shared_from_this();  // a failed write closes, and the protocol may hold no reference
   if (phase_ != Phase::upgraded || close_after_write_) {
     if (segment.done) segment.done->set_error(Error(ErrorKind::unavailable, "the connection is closed"));
     return;
   }
-  queued_ += segment.size() - segment.sent;
-  segments_.push_back(std::move(segment));
+  if (up_->segments.empty() && !writing_) {
+    // The usual case: the socket takes it all at once, and nothing is queued.
+    const std::size_t left = segment.size() - segment.sent;
+    ssize_t n = 0;
+    do {
+      n = ::send(fd_, segment.data() + segment.sent, left, MSG_NOSIGNAL);
+    } while (n < 0 && errno == EINTR);
+    if (n >= 0 && static_cast<std::size_t>(n) == left) {
+      if (segment.done) segment.done->set_value();
+      return;
+    }
+    if (n < 0 && errno != EAGAIN && errno != EWOULDBLOCK) {
+      if (segment.done) segment.done->set_error(Error(ErrorKind::unavailable, "the connection is closed"));
+      auto keep = shared_from_this();  // the protocol may hold no reference of its own
+      return close();
+    }
+    if (n > 0) segment.sent += static_cast<std::size_t>(n);
+    up_->queued = segment.size() - segment.sent;
+    up_->segments.push_back(std::move(segment));
+    writing_ = true;  // the rest when EPOLLOUT says there is room
+    return;
+  }
+  up_->queued += segment.size() - segment.sent;
+  up_->segments.push_back(std::move(segment));
   if (!writing_) flush_segments();
 }
 
 // Writes queued segments until the socket is full (then EPOLLOUT says when to go on).
 void Connection::flush_segments() {
   writing_ = false;
-  while (!segments_.empty() && fd_ >= 0) {
+  while (!up_->segments.empty() && fd_ >= 0) {
     std::array<iovec, 32> parts{};
     std::size_t count = 0;
     std::size_t offered = 0;
-    for (std::size_t i = 0; i < segments_.size() && count < parts.size(); ++i) {
-      const Segment& s = segments_[i];
+    for (std::size_t i = 0; i < up_->segments.size() && count < parts.size(); ++i) {
+      const Segment& s = up_->segments[i];
       parts[count++] = {const_cast<char*>(s.data()) + s.sent, s.size() - s.sent};
       offered += s.size() - s.sent;
     }
@@ -627,12 +647,15 @@ void Connection::flush_segments() {
       writing_ = true;
       return;
     }
-    if (n < 0) return close();
+    if (n < 0) {
+      auto keep = shared_from_this();
+      return close();
+    }
     auto written = static_cast<std::size_t>(n);
-    queued_ -= written;
+    up_->queued -= written;
     std::size_t done = 0;
     while (written > 0) {
-      Segment& s = segments_[done];
+      Segment& s = up_->segments[done];
       std::size_t left = s.size() - s.sent;
       if (written < left) {
         s.sent += written;
@@ -648,33 +671,34 @@ void Connection::flush_segments() {
       return;
     }
   }
-  if (segments_.empty() && close_after_write_ && phase_ == Phase::upgraded) linger();
+  if (up_->segments.empty() && close_after_write_ && phase_ == Phase::upgraded) linger();
 }
 
 // Segments [from, to) were handed to the socket whole.
 void Connection::segments_written(std::size_t from, std::size_t to) noexcept {
   for (std::size_t i = from; i < to; ++i) {
-    if (segments_[i].done) segments_[i].done->set_value();
+    if (up_->segments[i].done) up_->segments[i].done->set_value();
   }
-  segments_.erase(segments_.begin() + static_cast<std::ptrdiff_t>(from),
-                  segments_.begin() + static_cast<std::ptrdiff_t>(to));
+  up_->segments.erase(up_->segments.begin() + static_cast<std::ptrdiff_t>(from),
+                  up_->segments.begin() + static_cast<std::ptrdiff_t>(to));
+  if (up_->segments.empty()) std::vector<Segment>().swap(up_->segments);  // an idle socket holds no queue
 }
 
 Future<void> Connection::written() {
-  if (segments_.empty()) return make_ready_future();
-  Segment& last = segments_.back();
+  if (up_->segments.empty()) return make_ready_future();
+  Segment& last = up_->segments.back();
   if (!last.done) last.done.emplace();
   return last.done->get_future();
 }
 
 void Connection::drop_unsent() noexcept {
-  std::size_t keep = !segments_.empty() && segments_.front().sent > 0 ? 1 : 0;
-  for (std::size_t i = keep; i < segments_.size(); ++i) {
-    Segment& s = segments_[i];
-    queued_ -= s.size() - s.sent;
+  std::size_t keep = !up_->segments.empty() && up_->segments.front().sent > 0 ? 1 : 0;
+  for (std::size_t i = keep; i < up_->segments.size(); ++i) {
+    Segment& s = up_->segments[i];
+    up_->queued -= s.size() - s.sent;
     if (s.done) s.done->set_error(Error(ErrorKind::unavailable, "the connection is closed"));
   }
-  segments_.resize(keep);
+  up_->segments.resize(keep);
 }
 
 void Connection::wait(int which) noexcept {
@@ -687,7 +711,7 @@ void Connection::close_after_write() {
   auto keep = shared_from_this();
   close_after_write_ = true;
   core_->untrack(this);
-  if (segments_.empty()) linger();
+  if (up_->segments.empty()) linger();
 }
 
 }  // namespace gale::web::detail

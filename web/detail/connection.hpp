@@ -140,13 +140,13 @@ class Connection final : public ResponseSink,
     core_->recycle(std::move(request));
   }
   bool peer_gone() const noexcept override { return peer_closed_ || phase_ == Phase::closed; }
-  void watch_peer(UniqueFunction<void()> fn) noexcept override;
+  void watch_peer(RequestHandler* handler) noexcept override;
   UpgradedSocket* upgrade(std::shared_ptr<Upgraded> protocol) override;
 
   // UpgradedSocket
   void write(Segment segment) override;
   Future<void> written() override;
-  std::size_t queued_bytes() const noexcept override { return queued_; }
+  std::size_t queued_bytes() const noexcept override { return up_ ? up_->queued : 0; }
   void drop_unsent() noexcept override;
   void read(bool on) override;
   void wait(int list) noexcept override;
@@ -205,17 +205,21 @@ class Connection final : public ResponseSink,
   std::string error_message_;
   std::string remote_ip_;
   std::string pending_;                // unparsed bytes that wait for the running handler to finish
-  UniqueFunction<void()> peer_watch_;  // a suspended handler's on_connection_close
+  RequestHandler* peer_watch_ = nullptr;  // a suspended handler, told when the peer goes
   std::string out_;   // response bytes not yet handed to the socket (from out_sent_ on)
   std::string tail_;  // and after them a large body, gathered into the same write
   std::size_t out_sent_ = 0;
   std::size_t tail_sent_ = 0;
   std::vector<Promise<void>> drain_waiters_;
-  // After an upgrade: the protocol, and its output.
-  std::shared_ptr<Upgraded> upgraded_;
-  std::vector<Segment> segments_;
-  std::size_t queued_ = 0;
-  bool upgraded_reads_ = false;
+  // After an upgrade: the protocol, and its output (made at the upgrade: HTTP connections,
+  // kept alive by the thousand, pay one pointer for it).
+  struct Upgrade {
+    std::shared_ptr<Upgraded> protocol;
+    std::vector<Segment> segments;
+    std::size_t queued = 0;  // bytes in segments not yet handed to the socket
+    bool reads = false;      // the protocol wants input
+  };
+  std::unique_ptr<Upgrade> up_;
 };
 
 }  // namespace gale::web::detail

@@ -11,6 +11,7 @@
 
 namespace gale::web {
 struct HTTPServerRequest;
+class RequestHandler;
 }
 
 namespace gale::web::detail {
@@ -35,8 +36,9 @@ class ResponseSink {
   // The client closed its side of the connection or reset it, or the connection is closed: the
   // response will not be read.
   virtual bool peer_gone() const noexcept = 0;
-  // Calls `fn` once when the peer is gone (at once if it already is); an empty `fn` stops watching.
-  virtual void watch_peer(UniqueFunction<void()> fn) noexcept = 0;
+  // Tells `handler` once when the peer is gone (at once if it already is): its
+  // notify_connection_close(); null stops watching.
+  virtual void watch_peer(RequestHandler* handler) noexcept = 0;
   // After the last HTTP response (a 101, an event stream's head, sent): the connection carries
   // `protocol` from now on, reading paused. Null if the connection is closed.
   virtual UpgradedSocket* upgrade(std::shared_ptr<Upgraded> protocol) = 0;

@@ -6,7 +6,9 @@
 #include "gale/loop/log.hpp"
 #include "gale/web/broadcast.hpp"
 #include "gale/web/detail/connection.hpp"
+#include "gale/web/headers.hpp"
 #include "gale/web/metrics.hpp"
+#include "gale/web/request.hpp"
 #include "gale/web/settings.hpp"
 #include "gale/web/websocket.hpp"
 
@@ -23,6 +25,25 @@ std::string close_payload(std::uint16_t code, std::string_view reason) {
   p.push_back(static_cast<char>(code & 0xFF));
   p.append(reason.substr(0, 123));  // a control frame carries at most 125 bytes
   return p;
+}
+
+// The request stays with the handler for the WebSocket's life (request() in on_message: cookies,
+// the path, the client's address). It keeps what a handler may read, without the handshake's own
+// fields (Sec-WebSocket-*, Upgrade, Connection, which mean nothing once it is done) and without
+// room to spare: most of an idle WebSocket's memory was its request.
+void compact(HTTPServerRequest& r) {
+  auto& fields = r.headers.fields();
+  std::erase_if(fields, [](const HTTPHeaders::Field& f) {
+    return iequals(f.first, "Upgrade") || iequals(f.first, "Connection") ||
+           (f.first.size() > 14 && iequals(std::string_view(f.first).substr(0, 14), "Sec-WebSocket-"));
+  });
+  fields.shrink_to_fit();
+  for (auto& [name, value] : fields) {
+    name.shrink_to_fit();
+    value.shrink_to_fit();
+  }
+  r.body = std::string();
+  r.uri.shrink_to_fit();
 }
 
 }  // namespace
@@ -47,7 +68,10 @@ WebSocketSession::~WebSocketSession() {
 void WebSocketSession::adopt(std::unique_ptr<RequestHandler> owner) {
   owner_ = std::move(owner);
   opened_ = true;
-  if (handler_ != nullptr) handler_->release_sink();  // the connection owns this session: no cycle
+  if (handler_ != nullptr) {
+    handler_->release_sink();  // the connection owns this session: no cycle
+    compact(handler_->request());
+  }
   if (state_ == State::closed) {  // the connection closed while open() ran
     on_closed();
     return;
@@ -63,12 +87,32 @@ void WebSocketSession::arm_ping() noexcept {
   if (socket_ != nullptr) socket_->wait(settings_.websocket_ping_interval.count() > 0 ? kWaitPing : -1);
 }
 
+WebSocketSession::Rare& WebSocketSession::rare() {
+  if (!rare_) rare_ = std::make_unique<Rare>();
+  return *rare_;
+}
+
+// Lets go of the rare state once it holds nothing that lasts (a ping answered, a backlog read).
+void WebSocketSession::trim_rare() noexcept {
+  if (!rare_ || in_message_ || !rare_->backlog.empty() || !rare_->close_reason.empty() ||
+      rare_->deflater) {
+    return;
+  }
+  if (rare_->inflater && !deflate_->client_no_context_takeover) return;
+  rare_.reset();
+}
+
+const std::string& WebSocketSession::close_reason() const noexcept {
+  static const std::string none;
+  return rare_ ? rare_->close_reason : none;
+}
+
 // --- input
 
 void WebSocketSession::on_data(char* data, std::size_t size) {
   if (state_ == State::closed) return;
-  if (busy_ || !backlog_.empty()) {
-    backlog_.append(data, size);
+  if (busy_ || (rare_ && !rare_->backlog.empty())) {
+    rare().backlog.append(data, size);
     return;
   }
   decode(data, size);
@@ -81,19 +125,20 @@ void WebSocketSession::decode(char* data, std::size_t size) {
     fail(ws::kCloseProtocolError, decoder_.error());
     return;
   }
-  if (used < size && busy_ && state_ != State::closed) backlog_.assign(data + used, size - used);
+  if (used < size && busy_ && state_ != State::closed) rare().backlog.assign(data + used, size - used);
 }
 
 bool WebSocketSession::on_frame_begin(const ws::FrameHeader& header) {
   if (close_received_) return false;  // nothing counts after a close frame
   frame_ = header;
   if (ws::is_control(header.opcode)) {
-    control_.clear();
+    rare().control.clear();
     return true;
   }
   if (header.opcode != ws::Opcode::continuation) {
     message_opcode_ = header.opcode;
     message_compressed_ = header.rsv1;
+    in_message_ = true;
     message_.clear();
     utf8_.reset();
   }
@@ -102,7 +147,7 @@ bool WebSocketSession::on_frame_begin(const ws::FrameHeader& header) {
 
 bool WebSocketSession::on_frame_data(char* data, std::size_t size) {
   if (ws::is_control(frame_.opcode)) {
-    control_.append(data, size);
+    rare().control.append(data, size);
     return true;
   }
   return take_data(data, size);
@@ -115,8 +160,8 @@ bool WebSocketSession::take_data(const char* data, std::size_t size) {
   const std::size_t limit = settings_.websocket_max_message_size;
   const std::size_t before = message_.size();
   if (message_compressed_) {
-    if (!inflater_) inflater_ = std::make_unique<ws::Inflater>(!deflate_->client_no_context_takeover);
-    if (!inflater_->feed(data, size, message_, limit)) {
+    if (!rare().inflater) rare().inflater = std::make_unique<ws::Inflater>(!deflate_->client_no_context_takeover);
+    if (!rare().inflater->feed(data, size, message_, limit)) {
       return message_.size() > limit
                  ? fail(ws::kCloseTooBig, "a message inflates beyond websocket_max_message_size")
                  : fail(ws::kCloseInvalidData, "a compressed message that does not inflate");
@@ -144,7 +189,7 @@ bool WebSocketSession::end_message() {
   if (message_compressed_) {
     const std::size_t before = message_.size();
     const std::size_t limit = settings_.websocket_max_message_size;
-    bool ok = inflater_->finish(message_, limit);
+    bool ok = rare().inflater->finish(message_, limit);
     if (!ok) {
       return message_.size() > limit
                  ? fail(ws::kCloseTooBig, "a message inflates beyond websocket_max_message_size")
@@ -160,6 +205,8 @@ bool WebSocketSession::end_message() {
   }
   std::string message = std::move(message_);
   message_ = std::string();  // an idle socket keeps no buffer
+  in_message_ = false;
+  trim_rare();
   return deliver(std::move(message), message_opcode_ == ws::Opcode::binary);
 }
 
@@ -184,9 +231,10 @@ bool WebSocketSession::deliver(std::string message, bool binary) {
     self->message_done(f);
     if (self->state_ == State::closed) return self->release_handler();
     // What came in meanwhile, then the socket again.
-    std::string backlog = std::move(self->backlog_);
-    self->backlog_.clear();
+    std::string backlog;
+    if (self->rare_) backlog = std::exchange(self->rare_->backlog, std::string());
     if (!backlog.empty()) self->decode(backlog.data(), backlog.size());
+    self->trim_rare();
     if (!self->busy_ && self->socket_ != nullptr && self->state_ != State::closed) {
       self->socket_->read(true);
     }
@@ -209,15 +257,17 @@ bool WebSocketSession::on_control() {
   auto self = shared_from_this();
   switch (frame_.opcode) {
     case ws::Opcode::ping:
-      if (state_ == State::open) send_control(ws::Opcode::pong, control_);
-      if (handler_ != nullptr) handler_->on_ping(control_);
+      if (state_ == State::open) send_control(ws::Opcode::pong, rare().control);
+      if (handler_ != nullptr) handler_->on_ping(rare().control);
+      trim_rare();
       return true;
     case ws::Opcode::pong:
       if (awaiting_pong_) {
         awaiting_pong_ = false;
         if (state_ == State::open) arm_ping();
       }
-      if (handler_ != nullptr) handler_->on_pong(control_);
+      if (handler_ != nullptr) handler_->on_pong(rare().control);
+      trim_rare();
       return true;
     default:
       on_close_frame();
@@ -227,16 +277,16 @@ bool WebSocketSession::on_control() {
 
 void WebSocketSession::on_close_frame() {
   close_received_ = true;
-  if (control_.size() == 1) {
+  if (rare().control.size() == 1) {
     fail(ws::kCloseProtocolError, "a close frame with a one-byte payload");
     return;
   }
   std::uint16_t code = ws::kCloseNoStatus;
   std::string reason;
-  if (control_.size() >= 2) {
-    code = static_cast<std::uint16_t>((static_cast<std::uint8_t>(control_[0]) << 8) |
-                                      static_cast<std::uint8_t>(control_[1]));
-    reason = control_.substr(2);
+  if (rare().control.size() >= 2) {
+    code = static_cast<std::uint16_t>((static_cast<std::uint8_t>(rare().control[0]) << 8) |
+                                      static_cast<std::uint8_t>(rare().control[1]));
+    reason = rare().control.substr(2);
     if (!ws::valid_close_code(code)) {
       fail(ws::kCloseProtocolError, "a close frame with an invalid code");
       return;
@@ -248,7 +298,7 @@ void WebSocketSession::on_close_frame() {
   }
   if (!close_code_) {
     close_code_ = code;
-    close_reason_ = std::move(reason);
+    rare().close_reason = std::move(reason);
   }
   if (state_ == State::open) {  // the peer started it: answer with its code, then close
     if (code == ws::kCloseNoStatus) {
@@ -297,8 +347,8 @@ Future<void> WebSocketSession::send_message(std::string_view message, bool binar
     if (deflate_->server_no_context_takeover) {
       ws::Deflater(deflate_->server_max_window_bits, false).compress(message, body);
     } else {
-      if (!deflater_) deflater_ = std::make_unique<ws::Deflater>(deflate_->server_max_window_bits, true);
-      deflater_->compress(message, body);
+      if (!rare().deflater) rare().deflater = std::make_unique<ws::Deflater>(deflate_->server_max_window_bits, true);
+      rare().deflater->compress(message, body);
     }
     ws::append_header(s.own, opcode, true, true, body.size());
     s.own.append(body);
@@ -341,7 +391,7 @@ bool WebSocketSession::fail(std::uint16_t code, std::string reason) {
             handler_ != nullptr ? handler_->request().request_id : std::string("-"));
   if (!close_code_) {
     close_code_ = code;
-    close_reason_ = reason;
+    rare().close_reason = reason;
   }
   if (state_ == State::open) send_close(code, reason);
   state_ = State::closing;
@@ -355,7 +405,7 @@ bool WebSocketSession::fail(std::uint16_t code, std::string reason) {
 void WebSocketSession::on_peer_closed() {
   if (!close_code_) {
     close_code_ = ws::kCloseAbnormal;
-    close_reason_ = "the connection ended without a close frame";
+    rare().close_reason = "the connection ended without a close frame";
   }
   if (socket_ != nullptr) socket_->abort();
 }
@@ -376,7 +426,7 @@ void WebSocketSession::on_timeout(int list) {
               settings_.websocket_ping_timeout.count(),
               handler_ != nullptr ? handler_->request().request_id : std::string("-"));
     close_code_ = ws::kCloseAbnormal;
-    close_reason_ = "no pong within websocket_ping_timeout";
+    rare().close_reason = "no pong within websocket_ping_timeout";
   }
   socket_->abort();  // a dead peer, or no close frame in time after ours
 }

@@ -51,7 +51,7 @@ class WebSocketSession final : public Upgraded,
 
   bool closed() const noexcept { return state_ != State::open; }
   const std::optional<std::uint16_t>& close_code() const noexcept { return close_code_; }
-  const std::string& close_reason() const noexcept { return close_reason_; }
+  const std::string& close_reason() const noexcept;
   bool compressed() const noexcept { return deflate_.has_value(); }
 
   // Upgraded
@@ -90,18 +90,25 @@ class WebSocketSession final : public Upgraded,
   Metrics& metrics_;
   ws::FrameDecoder decoder_;
   std::optional<ws::DeflateParams> deflate_;
-  std::unique_ptr<ws::Inflater> inflater_;
-  std::unique_ptr<ws::Deflater> deflater_;  // with context takeover only
   ws::FrameHeader frame_;                    // the frame being read
   std::string message_;                      // the data message being read
-  std::string control_;                      // the control frame being read
-  std::string backlog_;                      // input behind a message still being handled
-  std::string close_reason_;
+  // What most idle sockets never need, made on first use: an idle WebSocket stays small.
+  struct Rare {
+    std::string control;  // the control frame being read
+    std::string backlog;  // input behind a message still being handled
+    std::string close_reason;
+    std::unique_ptr<ws::Inflater> inflater;
+    std::unique_ptr<ws::Deflater> deflater;  // with context takeover only
+  };
+  Rare& rare();
+  void trim_rare() noexcept;
+  std::unique_ptr<Rare> rare_;
   std::optional<std::uint16_t> close_code_;
   Utf8Stream utf8_;
   ws::Opcode message_opcode_ = ws::Opcode::text;
   State state_ = State::open;
   bool message_compressed_ = false;
+  bool in_message_ = false;  // a data message's frames are arriving
   bool busy_ = false;          // on_message's Future is pending: input waits
   bool awaiting_pong_ = false;
   bool close_received_ = false;

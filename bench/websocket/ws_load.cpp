@@ -1,0 +1,258 @@
+// The WebSocket benchmark's client (bench/websocket/run), the same for every server: plain Asio,
+// one thread, raw frames (masked as RFC 6455 asks), so that the client costs little per message.
+//
+//   ws_load idle PORT N                 opens N sockets to /ws/idle, prints "ready", holds them
+//                                       until its input closes
+//   ws_load echo PORT CONNS SECONDS     CONNS sockets to /echo, each sending a 64-byte message and
+//                                       waiting for it back; prints the messages echoed
+//   ws_load broadcast PORT N ROUNDS     N sockets to /ws/room; each round POSTs a 256-byte message
+//                                       to /rooms/room/messages and times its arrival on every
+//                                       socket; prints p50, p99 and max per round (ms)
+#include <asio.hpp>
+
+#include <algorithm>
+#include <array>
+#include <chrono>
+#include <cstdio>
+#include <cstdlib>
+#include <iostream>
+#include <memory>
+#include <string>
+#include <vector>
+
+namespace {
+
+using asio::ip::tcp;
+using Clock = std::chrono::steady_clock;
+
+std::string client_frame(int opcode, const std::string& payload) {
+  std::string out;
+  out.push_back(static_cast<char>(0x80 | opcode));
+  std::size_t n = payload.size();
+  if (n < 126) {
+    out.push_back(static_cast<char>(0x80 | n));
+  } else {
+    out.push_back(static_cast<char>(0x80 | 126));
+    out.push_back(static_cast<char>(n >> 8));
+    out.push_back(static_cast<char>(n & 0xFF));
+  }
+  const char mask[4] = {0x12, 0x34, 0x56, 0x78};
+  out.append(mask, 4);
+  for (std::size_t i = 0; i < n; ++i) out.push_back(static_cast<char>(payload[i] ^ mask[i % 4]));
+  return out;
+}
+
+// One WebSocket: handshake, then whole frames out of what is read.
+struct Socket : std::enable_shared_from_this<Socket> {
+  explicit Socket(asio::io_context& io) : sock(io) {}
+  tcp::socket sock;
+  std::string in;
+  std::array<char, 4096> buf{};
+  bool open = false;
+
+  // The length of the first whole frame in `in` and its payload's offset, or 0.
+  std::pair<std::size_t, std::size_t> frame_at() const {
+    if (in.size() < 2) return {0, 0};
+    std::size_t len = static_cast<unsigned char>(in[1]) & 0x7F, at = 2;
+    if (len == 126) {
+      if (in.size() < 4) return {0, 0};
+      len = (static_cast<unsigned char>(in[2]) << 8) | static_cast<unsigned char>(in[3]);
+      at = 4;
+    } else if (len == 127) {
+      if (in.size() < 10) return {0, 0};
+      len = 0;
+      for (int i = 2; i < 10; ++i) len = (len << 8) | static_cast<unsigned char>(in[i]);
+      at = 10;
+    }
+    if (in.size() < at + len) return {0, 0};
+    return {at + len, at};
+  }
+};
+using Ptr = std::shared_ptr<Socket>;
+
+void connect(asio::io_context& io, int port, const std::string& path, std::vector<Ptr>& out,
+             std::size_t& ready) {
+  auto s = std::make_shared<Socket>(io);
+  out.push_back(s);
+  s->sock.async_connect(tcp::endpoint(asio::ip::make_address("127.0.0.1"), static_cast<unsigned short>(port)),
+                        [s, path, &ready](const asio::error_code& ec) {
+    if (ec) {
+      std::cerr << "connect: " << ec.message() << "\n";
+      std::exit(1);
+    }
+    s->sock.set_option(tcp::no_delay(true));
+    auto req = std::make_shared<std::string>(
+        "GET " + path + " HTTP/1.1\r\nHost: 127.0.0.1\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
+        "Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\r\n");
+    asio::async_write(s->sock, asio::buffer(*req), [s, req, &ready](const asio::error_code& wec, std::size_t) {
+      if (wec) std::exit(1);
+      auto read_head = std::make_shared<std::function<void()>>();
+      *read_head = [s, read_head, &ready] {
+        s->sock.async_read_some(asio::buffer(s->buf), [s, read_head, &ready](const asio::error_code& rec, std::size_t n) {
+          if (rec) {
+            std::cerr << "handshake: " << rec.message() << "\n";
+            std::exit(1);
+          }
+          s->in.append(s->buf.data(), n);
+          auto end = s->in.find("\r\n\r\n");
+          if (end == std::string::npos) return (*read_head)();
+          if (s->in.rfind("HTTP/1.1 101", 0) != 0) {
+            std::cerr << "no 101: " << s->in.substr(0, 40) << "\n";
+            std::exit(1);
+          }
+          s->in.erase(0, end + 4);
+          s->open = true;
+          ++ready;
+        });
+      };
+      (*read_head)();
+    });
+  });
+}
+
+// Runs the context until `done` (it stops whenever it runs out of work: restarted each time).
+template <class F>
+void run_until(asio::io_context& io, F done) {
+  while (!done()) {
+    if (io.stopped()) io.restart();
+    io.run_one_for(std::chrono::milliseconds(100));
+  }
+}
+
+std::vector<Ptr> open_sockets(asio::io_context& io, int port, const std::string& path, int n) {
+  std::vector<Ptr> sockets;
+  std::size_t ready = 0;
+  for (int i = 0; i < n; ++i) {
+    connect(io, port, path, sockets, ready);
+    if (i % 500 == 499) run_until(io, [&] { return ready == sockets.size(); });
+  }
+  run_until(io, [&] { return ready == sockets.size(); });
+  return sockets;
+}
+
+// --- echo
+
+// Sends a message, waits for it back, again, until the time is up.
+struct Echoer {
+  Ptr s;
+  const std::string* frame;
+  std::uint64_t* count;
+  Clock::time_point until;
+
+  void send() {
+    asio::async_write(s->sock, asio::buffer(*frame), [this](const asio::error_code& ec, std::size_t) {
+      if (!ec) wait();
+    });
+  }
+  void wait() {
+    auto [len, at] = s->frame_at();
+    if (len > 0) {
+      s->in.erase(0, len);
+      ++*count;
+      if (Clock::now() < until) send();
+      return;
+    }
+    s->sock.async_read_some(asio::buffer(s->buf), [this](const asio::error_code& ec, std::size_t n) {
+      if (ec) return;
+      s->in.append(s->buf.data(), n);
+      wait();
+    });
+  }
+};
+
+int run_echo(int port, int conns, int seconds) {
+  asio::io_context io(1);
+  auto sockets = open_sockets(io, port, "/echo", conns);
+  const std::string frame = client_frame(1, std::string(64, 'e'));
+  std::uint64_t count = 0;
+  auto until = Clock::now() + std::chrono::seconds(seconds);
+  std::vector<Echoer> echoers;
+  echoers.reserve(sockets.size());
+  for (auto& s : sockets) echoers.push_back(Echoer{s, &frame, &count, until});
+  for (auto& e : echoers) e.send();
+  io.restart();
+  io.run_for(std::chrono::seconds(seconds + 5));
+  std::printf("%llu\n", static_cast<unsigned long long>(count));
+  return 0;
+}
+
+// --- broadcast
+
+int run_broadcast(int port, int n, int rounds) {
+  asio::io_context io(1);
+  auto sockets = open_sockets(io, port, "/ws/room", n);
+  std::string body(256, 'b');
+  for (int round = 0; round < rounds; ++round) {
+    std::vector<double> ms;
+    ms.reserve(sockets.size());
+    Clock::time_point t0;
+    // The POST, on a connection of its own.
+    auto post = std::make_shared<tcp::socket>(io);
+    post->connect(tcp::endpoint(asio::ip::make_address("127.0.0.1"), static_cast<unsigned short>(port)));
+    std::string req = "POST /rooms/room/messages HTTP/1.1\r\nHost: x\r\nContent-Length: " +
+                      std::to_string(body.size()) + "\r\nConnection: close\r\n\r\n" + body;
+    struct Waiter {
+      Ptr s;
+      std::vector<double>* ms;
+      Clock::time_point* t0;
+      void wait() {
+        auto [len, at] = s->frame_at();
+        if (len > 0) {
+          s->in.erase(0, len);
+          ms->push_back(std::chrono::duration<double, std::milli>(Clock::now() - *t0).count());
+          return;
+        }
+        s->sock.async_read_some(asio::buffer(s->buf), [this](const asio::error_code& ec, std::size_t k) {
+          if (ec) return;
+          s->in.append(s->buf.data(), k);
+          wait();
+        });
+      }
+    };
+    std::vector<Waiter> waiters;
+    waiters.reserve(sockets.size());
+    for (auto& s : sockets) waiters.push_back(Waiter{s, &ms, &t0});
+    for (auto& w : waiters) w.wait();
+    t0 = Clock::now();
+    asio::write(*post, asio::buffer(req));
+    auto until = Clock::now() + std::chrono::seconds(30);
+    run_until(io, [&] { return ms.size() == sockets.size() || Clock::now() >= until; });
+    post->close();
+    if (ms.size() < sockets.size()) {
+      std::fprintf(stderr, "round %d: %zu of %zu received\n", round, ms.size(), sockets.size());
+      return 1;
+    }
+    std::sort(ms.begin(), ms.end());
+    std::printf("%.2f %.2f %.2f\n", ms[ms.size() / 2], ms[ms.size() * 99 / 100], ms.back());
+    std::fflush(stdout);
+    io.restart();
+    io.run_for(std::chrono::milliseconds(200));
+  }
+  return 0;
+}
+
+int run_idle(int port, int n) {
+  asio::io_context io(1);
+  auto sockets = open_sockets(io, port, "/ws/idle", n);
+  std::printf("ready\n");
+  std::fflush(stdout);
+  std::string line;
+  std::getline(std::cin, line);  // holds them until told
+  return 0;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  if (argc < 4) {
+    std::fprintf(stderr, "usage: ws_load idle|echo|broadcast PORT ...\n");
+    return 2;
+  }
+  std::string mode = argv[1];
+  int port = std::atoi(argv[2]);
+  if (mode == "idle") return run_idle(port, std::atoi(argv[3]));
+  if (mode == "echo" && argc >= 5) return run_echo(port, std::atoi(argv[3]), std::atoi(argv[4]));
+  if (mode == "broadcast" && argc >= 5) return run_broadcast(port, std::atoi(argv[3]), std::atoi(argv[4]));
+  std::fprintf(stderr, "usage: ws_load idle|echo|broadcast PORT ...\n");
+  return 2;
+}
