@@ -119,7 +119,8 @@ void check_frames(std::string_view out, const std::string& response) {
       std::size_t n = len == 126 ? 2 : 8;
       if (out.size() - at < n) return;
       len = 0;
-      for (std::size_t i = 0; i < n; ++i) len = (len << 8) | static_cast<unsigned char>(out[at + i]);
+      for (std::size_t i = 0; i < n; ++i)
+        len = (len << 8) | static_cast<unsigned char>(out[at + i]);
       at += n;
     }
     if (opcode >= 8 && len > 125) finding("a control frame over 125 bytes", response);
@@ -136,7 +137,8 @@ void check_frames(std::string_view out, const std::string& response) {
 
 void check_response(const std::string& response) {
   if (response.empty()) return;
-  if (response.rfind("HTTP/1.1 ", 0) != 0) finding("the output is not an HTTP/1.1 response", response);
+  if (response.rfind("HTTP/1.1 ", 0) != 0)
+    finding("the output is not an HTTP/1.1 response", response);
   if (response.rfind("HTTP/1.1 101 ", 0) != 0) return;
   auto end = response.find("\r\n\r\n");
   if (end == std::string::npos) finding("a 101 without the end of its head", response);

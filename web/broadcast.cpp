@@ -56,7 +56,8 @@ Broadcast::~Broadcast() {
 }
 
 bool Broadcast::add_receiver(detail::Receiver* r) {
-  if (r == nullptr || std::find(members_.begin(), members_.end(), r) != members_.end()) return false;
+  if (r == nullptr || std::find(members_.begin(), members_.end(), r) != members_.end())
+    return false;
   members_.push_back(r);
   r->broadcasts.push_back(this);
   return true;
@@ -95,7 +96,6 @@ std::size_t Broadcast::send(std::string_view message) {
 std::size_t Broadcast::send(std::string_view message, bool binary) {
   return send(message, binary, {});
 }
-
 
 std::size_t Broadcast::send(std::string_view message, bool binary, std::string_view event) {
   detail::SharedFrames frames;

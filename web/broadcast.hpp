@@ -49,8 +49,7 @@ class Broadcast {
   std::size_t send(std::string_view message, bool binary);
   std::size_t send(std::string_view message, bool binary, std::string_view event);
   template <class J>  // a JSON value, serialized once (a template: a string literal means text)
-    requires std::same_as<J, nlohmann::json>
-  std::size_t send(const J& value) {
+  requires std::same_as<J, nlohmann::json> std::size_t send(const J& value) {
     return send(value.dump(), false, {});
   }
 

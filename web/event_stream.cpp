@@ -61,18 +61,21 @@ void EventStreamSession::arm_keepalive() noexcept {
 
 Future<void> EventStreamSession::write(std::string bytes) {
   if (socket_ == nullptr || closing_) {
-    return make_exceptional_future<void>(Error(ErrorKind::unavailable, "the event stream is closed"));
+    return make_exceptional_future<void>(
+        Error(ErrorKind::unavailable, "the event stream is closed"));
   }
   std::size_t queued = socket_->queued_bytes();
   if (queued > 0 && queued + bytes.size() > settings_.websocket_max_queued_bytes) {
     too_slow();
-    return make_exceptional_future<void>(Error(ErrorKind::unavailable, "the event stream is closed"));
+    return make_exceptional_future<void>(
+        Error(ErrorKind::unavailable, "the event stream is closed"));
   }
   Segment s;
   s.own = std::move(bytes);
   socket_->write(std::move(s));
   if (socket_ == nullptr) {
-    return make_exceptional_future<void>(Error(ErrorKind::unavailable, "the event stream is closed"));
+    return make_exceptional_future<void>(
+        Error(ErrorKind::unavailable, "the event stream is closed"));
   }
   return socket_->written();
 }
@@ -81,7 +84,8 @@ void EventStreamSession::receive(SharedFrames& frames) {
   if (socket_ == nullptr || closing_) return;
   const auto& bytes = frames.event_stream_bytes();
   std::size_t queued = socket_->queued_bytes();
-  if (queued > 0 && queued + bytes->size() > settings_.websocket_max_queued_bytes) return too_slow();
+  if (queued > 0 && queued + bytes->size() > settings_.websocket_max_queued_bytes)
+    return too_slow();
   Segment s;
   s.shared = bytes;
   socket_->write(std::move(s));
@@ -89,8 +93,10 @@ void EventStreamSession::receive(SharedFrames& frames) {
 
 void EventStreamSession::too_slow() {
   ++metrics_.long_lived().slow_consumers;
-  log::warning("gale.web", "closing an event stream that does not take what is written ({} bytes "
-               "queued, bound {})", socket_->queued_bytes(), settings_.websocket_max_queued_bytes);
+  log::warning("gale.web",
+               "closing an event stream that does not take what is written ({} bytes "
+               "queued, bound {})",
+               socket_->queued_bytes(), settings_.websocket_max_queued_bytes);
   socket_->abort();
 }
 
@@ -160,13 +166,13 @@ Future<void> EventStreamHandler::get(std::string_view arg) {
   set_header("Content-Type", "text/event-stream; charset=utf-8");
   set_header("Cache-Control", "no-cache");
   set_header("X-Accel-Buffering", "no");  // nginx: pass each event on at once
-  request_->keep_alive = false;            // the stream ends when the connection does
+  request_->keep_alive = false;           // the stream ends when the connection does
   std::string head = serialize_head(true, 0);
   headers_sent_ = true;
   finished_ = true;
   sink_->send(std::move(head), {}, false, false);
-  auto session = std::make_shared<detail::EventStreamSession>(*this, settings(),
-                                                              application().metrics());
+  auto session =
+      std::make_shared<detail::EventStreamSession>(*this, settings(), application().metrics());
   detail::UpgradedSocket* socket = sink_->upgrade(session);
   if (socket == nullptr) return make_ready_future();
   session->attach(socket);
@@ -193,7 +199,8 @@ Future<void> EventStreamHandler::send(std::string_view data, std::string_view ev
   }
   auto s = session_.lock();
   if (!s) {
-    return make_exceptional_future<void>(Error(ErrorKind::unavailable, "the event stream is closed"));
+    return make_exceptional_future<void>(
+        Error(ErrorKind::unavailable, "the event stream is closed"));
   }
   return s->write(detail::event_bytes(data, event, id));
 }
@@ -201,7 +208,8 @@ Future<void> EventStreamHandler::send(std::string_view data, std::string_view ev
 Future<void> EventStreamHandler::send_retry(std::chrono::milliseconds retry) {
   auto s = session_.lock();
   if (!s) {
-    return make_exceptional_future<void>(Error(ErrorKind::unavailable, "the event stream is closed"));
+    return make_exceptional_future<void>(
+        Error(ErrorKind::unavailable, "the event stream is closed"));
   }
   return s->write("retry: " + std::to_string(retry.count()) + "\n\n");
 }

@@ -8,8 +8,8 @@
 //   gale_pool_*{pool="..."}                  the stats of every pool registered with add_pool()
 //   gale_websockets, gale_event_streams      open WebSockets and event streams
 //   gale_websocket_messages_total{direction} messages received ("in") and sent ("out")
-//   gale_websocket_closes_total{code}        WebSockets closed, by close code (1006: no close frame)
-//   gale_websocket_ping_timeouts_total       peers closed for not answering a ping in time
+//   gale_websocket_closes_total{code}        WebSockets closed, by close code (1006: no close
+//   frame) gale_websocket_ping_timeouts_total       peers closed for not answering a ping in time
 //   gale_slow_consumers_total                connections closed for not taking what was written
 #pragma once
 

@@ -53,7 +53,7 @@ class Application;
 namespace detail {
 class ResponseSink;
 class Upgraded;
-}
+}  // namespace detail
 class WebSocketHandler;
 class EventStreamHandler;
 

@@ -71,7 +71,8 @@ class WebSocketHandler : public RequestHandler {
   virtual std::optional<std::string> select_subprotocol(const std::vector<std::string>& offered);
   // After the handshake; the route's first argument, as get() receives it.
   virtual Future<void> open(std::string_view arg);
-  // A whole message (text is valid UTF-8), in order; the next is read once this one's Future is done.
+  // A whole message (text is valid UTF-8), in order; the next is read once this one's Future is
+  // done.
   virtual Future<void> on_message(std::string_view message, bool binary);
   virtual void on_ping(std::string_view data);  // answered with a pong already
   virtual void on_pong(std::string_view data);
@@ -85,13 +86,13 @@ class WebSocketHandler : public RequestHandler {
   Future<void> write_message(std::string_view text);
   // A JSON value, serialized, as text (a template so that a string literal means text).
   template <class J>
-    requires std::same_as<J, nlohmann::json>
-  Future<void> write_message(const J& value) {
+  requires std::same_as<J, nlohmann::json> Future<void> write_message(const J& value) {
     return write_message(value.dump(), false);
   }
   void ping(std::string_view data);
   void ping();
-  // Starts the close handshake (the socket closes when the peer answers, or after the ping timeout).
+  // Starts the close handshake (the socket closes when the peer answers, or after the ping
+  // timeout).
   void close(std::uint16_t code, std::string_view reason);
   void close();
 
@@ -143,7 +144,8 @@ class WebSocketClientConnection {
   Future<void> write_message(std::string_view text);
   Future<void> ping(std::string_view data);
   // Sends a close frame and waits (at most `timeout`) for the server's.
-  Future<void> close(std::uint16_t code, std::string_view reason, std::chrono::milliseconds timeout);
+  Future<void> close(std::uint16_t code, std::string_view reason,
+                     std::chrono::milliseconds timeout);
   Future<void> close();
 
   std::optional<std::uint16_t> close_code() const noexcept;
@@ -156,15 +158,15 @@ class WebSocketClientConnection {
   struct State;
 
  private:
-  friend Future<WebSocketClientConnection> websocket_connect(std::string,
-                                                              WebSocketConnectOptions);
+  friend Future<WebSocketClientConnection> websocket_connect(std::string, WebSocketConnectOptions);
   explicit WebSocketClientConnection(std::shared_ptr<State> state);
   std::shared_ptr<State> state_;
 };
 
 // Connects to ws:// or wss:// `url`: Error(timeout) past connect_timeout, Error(unavailable) when
 // refused or the handshake fails (the HTTP status in the message).
-Future<WebSocketClientConnection> websocket_connect(std::string url, WebSocketConnectOptions options);
+Future<WebSocketClientConnection> websocket_connect(std::string url,
+                                                    WebSocketConnectOptions options);
 Future<WebSocketClientConnection> websocket_connect(std::string url);
 
 }  // namespace gale::web

@@ -20,7 +20,8 @@ namespace gale::web {
 namespace {
 
 namespace ws = detail::ws;
-constexpr std::size_t kInboxBound = 64;  // messages read ahead of read_message(); then the reader waits
+constexpr std::size_t kInboxBound =
+    64;  // messages read ahead of read_message(); then the reader waits
 
 Error closed_error() {
   return Error(ErrorKind::unavailable, "websocket_connect: the WebSocket is closed");
@@ -79,7 +80,8 @@ struct ResponseHead {
 }  // namespace
 
 struct WebSocketClientConnection::State : ws::FrameSink, std::enable_shared_from_this<State> {
-  State(IOLoop& l, WebSocketConnectOptions o) : loop(l), options(std::move(o)), decoder(false, false) {}
+  State(IOLoop& l, WebSocketConnectOptions o)
+      : loop(l), options(std::move(o)), decoder(false, false) {}
 
   IOLoop& loop;
   WebSocketConnectOptions options;
@@ -141,13 +143,17 @@ struct WebSocketClientConnection::State : ws::FrameSink, std::enable_shared_from
     const std::size_t before = message.size();
     const std::size_t limit = options.max_message_size;
     if (message_compressed) {
-      if (!inflater) inflater = std::make_unique<ws::Inflater>(!deflate->server_no_context_takeover);
-      if (!inflater->feed(data, size, message, limit)) return fail(ws::kCloseTooBig, "a message inflates beyond max_message_size");
+      if (!inflater)
+        inflater = std::make_unique<ws::Inflater>(!deflate->server_no_context_takeover);
+      if (!inflater->feed(data, size, message, limit))
+        return fail(ws::kCloseTooBig, "a message inflates beyond max_message_size");
     } else {
-      if (size > limit - before) return fail(ws::kCloseTooBig, "a message larger than max_message_size");
+      if (size > limit - before)
+        return fail(ws::kCloseTooBig, "a message larger than max_message_size");
       message.append(data, size);
     }
-    if (message_opcode == ws::Opcode::text && !utf8.feed(std::string_view(message).substr(before))) {
+    if (message_opcode == ws::Opcode::text &&
+        !utf8.feed(std::string_view(message).substr(before))) {
       return fail(ws::kCloseInvalidData, "a text message that is not valid UTF-8");
     }
     return true;
@@ -168,22 +174,26 @@ struct WebSocketClientConnection::State : ws::FrameSink, std::enable_shared_from
     if (!frame.fin) return true;
     if (message_compressed) {
       const std::size_t before = message.size();
-      if (!inflater->finish(message, options.max_message_size)) return fail(ws::kCloseTooBig, "a message inflates beyond max_message_size");
-      if (message_opcode == ws::Opcode::text && !utf8.feed(std::string_view(message).substr(before))) {
+      if (!inflater->finish(message, options.max_message_size))
+        return fail(ws::kCloseTooBig, "a message inflates beyond max_message_size");
+      if (message_opcode == ws::Opcode::text &&
+          !utf8.feed(std::string_view(message).substr(before))) {
         return fail(ws::kCloseInvalidData, "a text message that is not valid UTF-8");
       }
     }
     if (message_opcode == ws::Opcode::text && !utf8.complete()) {
       return fail(ws::kCloseInvalidData, "a text message that ends inside a UTF-8 sequence");
     }
-    deliver(WebSocketMessage{std::exchange(message, std::string()), message_opcode == ws::Opcode::binary});
+    deliver(WebSocketMessage{std::exchange(message, std::string()),
+                             message_opcode == ws::Opcode::binary});
     return true;
   }
 };
 
 // --- output
 
-Future<void> WebSocketClientConnection::State::send_frame(ws::Opcode opcode, std::string_view payload,
+Future<void> WebSocketClientConnection::State::send_frame(ws::Opcode opcode,
+                                                          std::string_view payload,
                                                           bool allow_compress) {
   if (finished || close_sent) return make_exceptional_future<void>(closed_error());
   std::string body;
@@ -212,20 +222,21 @@ void WebSocketClientConnection::State::pump() {
   if (writing || out.empty() || !conn) return;
   writing = true;
   auto data = out.front().first;
-  detail::write_all(conn, data).add_done_callback([self = shared_from_this()](const Future<void>& f) {
-    self->writing = false;
-    auto entry = std::move(self->out.front());
-    self->out.pop_front();
-    if (f.exception()) {
-      entry.second->set_exception(f.exception());
-      for (auto& [bytes, p] : self->out) p->set_error(closed_error());
-      self->out.clear();
-      self->finish(ws::kCloseAbnormal, "the connection broke while writing");
-      return;
-    }
-    entry.second->set_value();
-    self->pump();
-  });
+  detail::write_all(conn, data)
+      .add_done_callback([self = shared_from_this()](const Future<void>& f) {
+        self->writing = false;
+        auto entry = std::move(self->out.front());
+        self->out.pop_front();
+        if (f.exception()) {
+          entry.second->set_exception(f.exception());
+          for (auto& [bytes, p] : self->out) p->set_error(closed_error());
+          self->out.clear();
+          self->finish(ws::kCloseAbnormal, "the connection broke while writing");
+          return;
+        }
+        entry.second->set_value();
+        self->pump();
+      });
 }
 
 // --- input
@@ -330,8 +341,10 @@ Future<void> WebSocketClientConnection::State::reader(std::string early) {
 
 WebSocketClientConnection::WebSocketClientConnection(std::shared_ptr<State> state)
     : state_(std::move(state)) {}
-WebSocketClientConnection::WebSocketClientConnection(WebSocketClientConnection&&) noexcept = default;
-WebSocketClientConnection& WebSocketClientConnection::operator=(WebSocketClientConnection&&) noexcept = default;
+WebSocketClientConnection::WebSocketClientConnection(WebSocketClientConnection&&) noexcept =
+    default;
+WebSocketClientConnection& WebSocketClientConnection::operator=(
+    WebSocketClientConnection&&) noexcept = default;
 
 WebSocketClientConnection::~WebSocketClientConnection() {
   if (!state_ || state_->finished) return;
@@ -341,7 +354,8 @@ WebSocketClientConnection::~WebSocketClientConnection() {
     state_->room.reset();
   }
   if (!state_->close_sent) {
-    std::string payload = {static_cast<char>(ws::kCloseNormal >> 8), static_cast<char>(ws::kCloseNormal & 0xFF)};
+    std::string payload = {static_cast<char>(ws::kCloseNormal >> 8),
+                           static_cast<char>(ws::kCloseNormal & 0xFF)};
     (void)state_->send_frame(ws::Opcode::close, payload, false);
   }
   // The reader ends when the server answers and closes (or the socket errs): no wait here.
@@ -377,8 +391,8 @@ Future<std::optional<WebSocketMessage>> WebSocketClientConnection::read_message(
     if (!s || !s->waiter) return;
     auto p = std::move(*s->waiter);
     s->waiter.reset();
-    p.set_error(Error(ErrorKind::timeout, fmt::format("websocket_connect: no message within {} ms",
-                                                      timeout.count())));
+    p.set_error(Error(ErrorKind::timeout,
+                      fmt::format("websocket_connect: no message within {} ms", timeout.count())));
   });
   return f;
 }
@@ -406,7 +420,8 @@ Future<void> WebSocketClientConnection::close(std::uint16_t code, std::string_vi
   Future<void> done = s->closed_waiters.back().get_future();
   std::weak_ptr<State> weak = s;
   s->loop.call_later(timeout, [weak] {
-    if (auto st = weak.lock()) st->finish(ws::kCloseAbnormal, "no close frame from the server in time");
+    if (auto st = weak.lock())
+      st->finish(ws::kCloseAbnormal, "no close frame from the server in time");
   });
   return done;
 }
@@ -437,10 +452,11 @@ namespace {
 std::string handshake_request(const detail::ParsedUrl& u, const WebSocketConnectOptions& o,
                               const std::string& key) {
   bool default_port = u.port == (u.tls ? 443 : 80);
-  std::string r = fmt::format("GET {} HTTP/1.1\r\nHost: {}\r\nUpgrade: websocket\r\n"
-                              "Connection: Upgrade\r\nSec-WebSocket-Key: {}\r\n"
-                              "Sec-WebSocket-Version: 13\r\n",
-                              u.target, default_port ? u.host : fmt::format("{}:{}", u.host, u.port), key);
+  std::string r = fmt::format(
+      "GET {} HTTP/1.1\r\nHost: {}\r\nUpgrade: websocket\r\n"
+      "Connection: Upgrade\r\nSec-WebSocket-Key: {}\r\n"
+      "Sec-WebSocket-Version: 13\r\n",
+      u.target, default_port ? u.host : fmt::format("{}:{}", u.host, u.port), key);
   if (!o.subprotocols.empty()) {
     std::string list;
     for (const auto& p : o.subprotocols) list += (list.empty() ? "" : ", ") + p;
@@ -448,8 +464,10 @@ std::string handshake_request(const detail::ParsedUrl& u, const WebSocketConnect
   }
   if (o.compression) r += "Sec-WebSocket-Extensions: " + ws::deflate_offer() + "\r\n";
   for (const auto& [name, value] : o.headers.fields()) {
-    if (name.find_first_of("\r\n:") != std::string::npos || value.find_first_of("\r\n") != std::string::npos) {
-      throw Error(ErrorKind::invalid_argument, fmt::format("websocket_connect: unsafe header '{}'", name));
+    if (name.find_first_of("\r\n:") != std::string::npos ||
+        value.find_first_of("\r\n") != std::string::npos) {
+      throw Error(ErrorKind::invalid_argument,
+                  fmt::format("websocket_connect: unsafe header '{}'", name));
     }
     r += name + ": " + value + "\r\n";
   }
@@ -457,19 +475,21 @@ std::string handshake_request(const detail::ParsedUrl& u, const WebSocketConnect
 }
 
 // Checks the server's answer; Error(unavailable) saying what is wrong with it.
-void check_response(const ResponseHead& head, const WebSocketConnectOptions& o, const std::string& key,
-                    WebSocketClientConnection::State& s) {
+void check_response(const ResponseHead& head, const WebSocketConnectOptions& o,
+                    const std::string& key, WebSocketClientConnection::State& s) {
   auto refuse = [](const std::string& why) {
     throw Error(ErrorKind::unavailable, "websocket_connect: " + why);
   };
-  if (head.status != 101) refuse(fmt::format("the server answered HTTP {} instead of 101", head.status));
+  if (head.status != 101)
+    refuse(fmt::format("the server answered HTTP {} instead of 101", head.status));
   const auto& h = head.headers;
   if (!iequals(h.get("Upgrade", ""), "websocket")) refuse("the 101 has no Upgrade: websocket");
   if (h.get("Sec-WebSocket-Accept", "") != ws::accept_key(key)) {
     refuse("the 101 has a wrong Sec-WebSocket-Accept");
   }
   if (auto p = h.get("Sec-WebSocket-Protocol")) {
-    if (std::find(o.subprotocols.begin(), o.subprotocols.end(), std::string(*p)) == o.subprotocols.end()) {
+    if (std::find(o.subprotocols.begin(), o.subprotocols.end(), std::string(*p)) ==
+        o.subprotocols.end()) {
       refuse("the server chose a subprotocol that was not offered");
     }
     s.subprotocol = std::string(*p);
@@ -485,12 +505,15 @@ void check_response(const ResponseHead& head, const WebSocketConnectOptions& o, 
 
 }  // namespace
 
-Future<WebSocketClientConnection> websocket_connect(std::string url, WebSocketConnectOptions options) {
+Future<WebSocketClientConnection> websocket_connect(std::string url,
+                                                    WebSocketConnectOptions options) {
   auto& loop = IOLoop::current();
   auto u = detail::parse_url(url, "websocket_connect", true);
   auto s = std::make_shared<WebSocketClientConnection::State>(loop, options);
   Clock::time_point until = Clock::now() + options.connect_timeout;
-  if (u.tls) s->tls = detail::client_tls_context(options.ca_certs, options.validate_cert, "websocket_connect");
+  if (u.tls)
+    s->tls =
+        detail::client_tls_context(options.ca_certs, options.validate_cert, "websocket_connect");
   s->conn = co_await detail::open_connection(loop, u, until, s->tls.get(), options.validate_cert,
                                              "websocket_connect");
   const std::string key = random_key();
@@ -505,28 +528,35 @@ Future<WebSocketClientConnection> websocket_connect(std::string url, WebSocketCo
   head.parser.data = &head;
   std::string early;
   try {
-    co_await detail::write_all(s->conn, std::make_shared<std::string>(handshake_request(u, options, key)));
+    co_await detail::write_all(s->conn,
+                               std::make_shared<std::string>(handshake_request(u, options, key)));
     auto buffer = std::make_shared<std::array<char, 16384>>();
     while (!head.complete) {
       std::size_t n = co_await detail::read_some(s->conn, buffer);
-      if (n == 0) throw Error(ErrorKind::unavailable, "websocket_connect: the server closed the connection during the handshake");
-      std::size_t used = http_parser_execute(&head.parser, &ResponseHead::settings(), buffer->data(), n);
+      if (n == 0)
+        throw Error(ErrorKind::unavailable,
+                    "websocket_connect: the server closed the connection during the handshake");
+      std::size_t used =
+          http_parser_execute(&head.parser, &ResponseHead::settings(), buffer->data(), n);
       auto err = HTTP_PARSER_ERRNO(&head.parser);
       if (err != HPE_OK && err != HPE_PAUSED) {
-        throw Error(ErrorKind::unavailable, fmt::format("websocket_connect: a malformed handshake response: {}",
-                                                        http_errno_description(err)));
+        throw Error(ErrorKind::unavailable,
+                    fmt::format("websocket_connect: a malformed handshake response: {}",
+                                http_errno_description(err)));
       }
       if (head.complete) early.assign(buffer->data() + used, n - used);
     }
   } catch (const Error& e) {
     if (!*timed_out) throw;
   } catch (const std::exception& e) {
-    if (!*timed_out) throw Error(ErrorKind::unavailable, std::string("websocket_connect: ") + e.what());
+    if (!*timed_out)
+      throw Error(ErrorKind::unavailable, std::string("websocket_connect: ") + e.what());
   }
   timer.cancel();
   if (*timed_out) {
-    throw Error(ErrorKind::timeout, fmt::format("websocket_connect: no handshake from {} within {} ms", url,
-                                                options.connect_timeout.count()));
+    throw Error(ErrorKind::timeout,
+                fmt::format("websocket_connect: no handshake from {} within {} ms", url,
+                            options.connect_timeout.count()));
   }
   check_response(head, options, key, *s);
   (void)s->reader(std::move(early));

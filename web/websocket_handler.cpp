@@ -64,7 +64,6 @@ std::string origin_host(std::string_view origin) {
 
 }  // namespace
 
-
 WebSocketHandler::WebSocketHandler() = default;
 
 WebSocketHandler::~WebSocketHandler() {
@@ -96,11 +95,13 @@ std::string WebSocketHandler::handshake(std::string_view) {
   if (r.method != "GET" || r.version != "HTTP/1.1") {
     throw HTTPError(400, "a WebSocket handshake is a GET over HTTP/1.1");
   }
-  if (!has_token(h.get("Upgrade", ""), "websocket") || !has_token(h.get("Connection", ""), "upgrade")) {
+  if (!has_token(h.get("Upgrade", ""), "websocket") ||
+      !has_token(h.get("Connection", ""), "upgrade")) {
     throw HTTPError(400, "not a WebSocket handshake (Upgrade: websocket, Connection: Upgrade)");
   }
   if (h.get("Sec-WebSocket-Version", "") != "13") {
-    throw HTTPError(426, "only WebSocket version 13 is supported").with_header("Sec-WebSocket-Version", "13");
+    throw HTTPError(426, "only WebSocket version 13 is supported")
+        .with_header("Sec-WebSocket-Version", "13");
   }
   auto key = h.get("Sec-WebSocket-Key", "");
   if (!valid_key(key)) throw HTTPError(400, "a missing or malformed Sec-WebSocket-Key");
@@ -109,7 +110,8 @@ std::string WebSocketHandler::handshake(std::string_view) {
   }
   std::string head =
       "HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
-      "Sec-WebSocket-Accept: " + detail::ws::accept_key(key) + "\r\n";
+      "Sec-WebSocket-Accept: " +
+      detail::ws::accept_key(key) + "\r\n";
   auto offered = split_list(h.get_all("Sec-WebSocket-Protocol"));
   if (!offered.empty()) {
     if (auto chosen = select_subprotocol(offered)) {
@@ -124,14 +126,16 @@ std::string WebSocketHandler::handshake(std::string_view) {
   const auto& s = settings();
   if (s.websocket_compression) {
     std::string offers;
-    for (auto v : h.get_all("Sec-WebSocket-Extensions")) offers += std::string(offers.empty() ? "" : ",") + std::string(v);
+    for (auto v : h.get_all("Sec-WebSocket-Extensions"))
+      offers += std::string(offers.empty() ? "" : ",") + std::string(v);
     if (auto n = detail::ws::negotiate_deflate(offers, s.websocket_compression_context_takeover)) {
       deflate = n->params;
       head += "Sec-WebSocket-Extensions: " + n->response + "\r\n";
     }
   }
   head += "\r\n";
-  auto session = std::make_shared<detail::WebSocketSession>(*this, s, application().metrics(), deflate);
+  auto session =
+      std::make_shared<detail::WebSocketSession>(*this, s, application().metrics(), deflate);
   session_ = session;
   upgraded_ = session;
   return head;

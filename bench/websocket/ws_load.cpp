@@ -74,40 +74,46 @@ void connect(asio::io_context& io, int port, const std::string& path, std::vecto
              std::size_t& ready) {
   auto s = std::make_shared<Socket>(io);
   out.push_back(s);
-  s->sock.async_connect(tcp::endpoint(asio::ip::make_address("127.0.0.1"), static_cast<unsigned short>(port)),
-                        [s, path, &ready](const asio::error_code& ec) {
-    if (ec) {
-      std::cerr << "connect: " << ec.message() << "\n";
-      std::exit(1);
-    }
-    s->sock.set_option(tcp::no_delay(true));
-    auto req = std::make_shared<std::string>(
-        "GET " + path + " HTTP/1.1\r\nHost: 127.0.0.1\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
-        "Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\r\n");
-    asio::async_write(s->sock, asio::buffer(*req), [s, req, &ready](const asio::error_code& wec, std::size_t) {
-      if (wec) std::exit(1);
-      auto read_head = std::make_shared<std::function<void()>>();
-      *read_head = [s, read_head, &ready] {
-        s->sock.async_read_some(asio::buffer(s->buf), [s, read_head, &ready](const asio::error_code& rec, std::size_t n) {
-          if (rec) {
-            std::cerr << "handshake: " << rec.message() << "\n";
-            std::exit(1);
-          }
-          s->in.append(s->buf.data(), n);
-          auto end = s->in.find("\r\n\r\n");
-          if (end == std::string::npos) return (*read_head)();
-          if (s->in.rfind("HTTP/1.1 101", 0) != 0) {
-            std::cerr << "no 101: " << s->in.substr(0, 40) << "\n";
-            std::exit(1);
-          }
-          s->in.erase(0, end + 4);
-          s->open = true;
-          ++ready;
-        });
-      };
-      (*read_head)();
-    });
-  });
+  s->sock.async_connect(
+      tcp::endpoint(asio::ip::make_address("127.0.0.1"), static_cast<unsigned short>(port)),
+      [s, path, &ready](const asio::error_code& ec) {
+        if (ec) {
+          std::cerr << "connect: " << ec.message() << "\n";
+          std::exit(1);
+        }
+        s->sock.set_option(tcp::no_delay(true));
+        auto req = std::make_shared<std::string>(
+            "GET " + path +
+            " HTTP/1.1\r\nHost: 127.0.0.1\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
+            "Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\r\n");
+        asio::async_write(
+            s->sock, asio::buffer(*req),
+            [s, req, &ready](const asio::error_code& wec, std::size_t) {
+              if (wec) std::exit(1);
+              auto read_head = std::make_shared<std::function<void()>>();
+              *read_head = [s, read_head, &ready] {
+                s->sock.async_read_some(
+                    asio::buffer(s->buf),
+                    [s, read_head, &ready](const asio::error_code& rec, std::size_t n) {
+                      if (rec) {
+                        std::cerr << "handshake: " << rec.message() << "\n";
+                        std::exit(1);
+                      }
+                      s->in.append(s->buf.data(), n);
+                      auto end = s->in.find("\r\n\r\n");
+                      if (end == std::string::npos) return (*read_head)();
+                      if (s->in.rfind("HTTP/1.1 101", 0) != 0) {
+                        std::cerr << "no 101: " << s->in.substr(0, 40) << "\n";
+                        std::exit(1);
+                      }
+                      s->in.erase(0, end + 4);
+                      s->open = true;
+                      ++ready;
+                    });
+              };
+              (*read_head)();
+            });
+      });
 }
 
 // Runs the context until `done` (it stops whenever it runs out of work: restarted each time).
@@ -140,9 +146,10 @@ struct Echoer {
   Clock::time_point until;
 
   void send() {
-    asio::async_write(s->sock, asio::buffer(*frame), [this](const asio::error_code& ec, std::size_t) {
-      if (!ec) wait();
-    });
+    asio::async_write(s->sock, asio::buffer(*frame),
+                      [this](const asio::error_code& ec, std::size_t) {
+                        if (!ec) wait();
+                      });
   }
   void wait() {
     auto [len, at] = s->frame_at();
@@ -152,11 +159,12 @@ struct Echoer {
       if (Clock::now() < until) send();
       return;
     }
-    s->sock.async_read_some(asio::buffer(s->buf), [this](const asio::error_code& ec, std::size_t n) {
-      if (ec) return;
-      s->in.append(s->buf.data(), n);
-      wait();
-    });
+    s->sock.async_read_some(asio::buffer(s->buf),
+                            [this](const asio::error_code& ec, std::size_t n) {
+                              if (ec) return;
+                              s->in.append(s->buf.data(), n);
+                              wait();
+                            });
   }
 };
 
@@ -188,7 +196,8 @@ int run_broadcast(int port, int n, int rounds) {
     Clock::time_point t0;
     // The POST, on a connection of its own.
     auto post = std::make_shared<tcp::socket>(io);
-    post->connect(tcp::endpoint(asio::ip::make_address("127.0.0.1"), static_cast<unsigned short>(port)));
+    post->connect(
+        tcp::endpoint(asio::ip::make_address("127.0.0.1"), static_cast<unsigned short>(port)));
     std::string req = "POST /rooms/room/messages HTTP/1.1\r\nHost: x\r\nContent-Length: " +
                       std::to_string(body.size()) + "\r\nConnection: close\r\n\r\n" + body;
     struct Waiter {
@@ -202,11 +211,12 @@ int run_broadcast(int port, int n, int rounds) {
           ms->push_back(std::chrono::duration<double, std::milli>(Clock::now() - *t0).count());
           return;
         }
-        s->sock.async_read_some(asio::buffer(s->buf), [this](const asio::error_code& ec, std::size_t k) {
-          if (ec) return;
-          s->in.append(s->buf.data(), k);
-          wait();
-        });
+        s->sock.async_read_some(asio::buffer(s->buf),
+                                [this](const asio::error_code& ec, std::size_t k) {
+                                  if (ec) return;
+                                  s->in.append(s->buf.data(), k);
+                                  wait();
+                                });
       }
     };
     std::vector<Waiter> waiters;
@@ -252,7 +262,8 @@ int main(int argc, char** argv) {
   int port = std::atoi(argv[2]);
   if (mode == "idle") return run_idle(port, std::atoi(argv[3]));
   if (mode == "echo" && argc >= 5) return run_echo(port, std::atoi(argv[3]), std::atoi(argv[4]));
-  if (mode == "broadcast" && argc >= 5) return run_broadcast(port, std::atoi(argv[3]), std::atoi(argv[4]));
+  if (mode == "broadcast" && argc >= 5)
+    return run_broadcast(port, std::atoi(argv[3]), std::atoi(argv[4]));
   std::fprintf(stderr, "usage: ws_load idle|echo|broadcast PORT ...\n");
   return 2;
 }

@@ -5,7 +5,8 @@
 //   chat --port 8888                                 # and open http://localhost:8888/
 //   websocat ws://localhost:8888/ws/lobby            # then type {"text": "hi"}
 //   curl -N localhost:8888/events/lobby              # the same messages, as events
-//   curl -d '{"text": "hi"}' -H 'Content-Type: application/json' localhost:8888/rooms/lobby/messages
+//   curl -d '{"text": "hi"}' -H 'Content-Type: application/json'
+//   localhost:8888/rooms/lobby/messages
 #include <string>
 
 #include "gale/loop/loop.hpp"

@@ -100,13 +100,21 @@ class CrudProcess {
   CrudProcess(const CrudProcess&) = delete;
   CrudProcess& operator=(const CrudProcess&) = delete;
 
-  int port() const noexcept { return port_; }
-  pid_t pid() const noexcept { return pid_; }
+  int port() const noexcept {
+    return port_;
+  }
+  pid_t pid() const noexcept {
+    return pid_;
+  }
   std::string url(const std::string& path) const {
     return "http://127.0.0.1:" + std::to_string(port_) + path;
   }
-  std::size_t rss() const { return rss_bytes(pid_); }
-  std::size_t fds() const { return open_fds(pid_); }
+  std::size_t rss() const {
+    return rss_bytes(pid_);
+  }
+  std::size_t fds() const {
+    return open_fds(pid_);
+  }
 
   // GET /metrics, parsed (parse_metrics); empty if it does not answer.
   gale::Future<std::map<std::string, double>> metrics() {

@@ -71,9 +71,10 @@ TEST_CASE("10,000 idle WebSockets: HTTP p99 under 50 ms, one broadcast reaches t
   const std::size_t rss_after = chat.rss();
   auto ms = loop.run_sync([&] { return latencies(chat.url("/"), 1000); }, 60s);
   double p50 = percentile(ms, 50), p99 = percentile(ms, 99);
-  std::printf("[figures] %d idle WebSockets: chat RSS +%.0f bytes per socket; HTTP p50 %.2f ms, "
-              "p99 %.2f ms\n",
-              kSockets, static_cast<double>(rss_after - rss_before) / kSockets, p50, p99);
+  std::printf(
+      "[figures] %d idle WebSockets: chat RSS +%.0f bytes per socket; HTTP p50 %.2f ms, "
+      "p99 %.2f ms\n",
+      kSockets, static_cast<double>(rss_after - rss_before) / kSockets, p50, p99);
   CHECK(p99 < 50);
   // One message to all of them, posted over HTTP: every socket gets it.
   auto received = loop.run_sync(

@@ -60,7 +60,9 @@ struct Flood : gale::web::WebSocketHandler {
     std::string chunk(64 * 1024, 'x');
     for (int i = 0; i < 200 && !closed(); ++i) {
       // Not awaited: the writes pile up. Those dropped at the close fail; seen, not logged.
-      write_message(chunk, true).add_done_callback([](const Future<void>& f) { (void)f.exception(); });
+      write_message(chunk, true).add_done_callback([](const Future<void>& f) {
+        (void)f.exception();
+      });
     }
     return {};
   }
@@ -74,8 +76,9 @@ gale::web::Settings ws_settings() {
 }
 
 Application echo_app(gale::web::Settings s = ws_settings()) {
-  return Application({{"/echo", gale::web::handler<Echo>()}, {"/flood", gale::web::handler<Flood>()}},
-                     std::move(s));
+  return Application(
+      {{"/echo", gale::web::handler<Echo>()}, {"/flood", gale::web::handler<Flood>()}},
+      std::move(s));
 }
 
 template <class F>
@@ -124,7 +127,8 @@ TEST_CASE("WebSocket echo through websocket_connect: text, binary, subprotocol, 
     out.push_back(std::to_string(c.close_code().value_or(0)) + " " + c.close_reason());
     co_return out;
   });
-  CHECK(got == std::vector<std::string>{"chat.v2", "héllo/t", "binary ok", "closed", "4000 asked to"});
+  CHECK(got ==
+        std::vector<std::string>{"chat.v2", "héllo/t", "binary ok", "closed", "4000 asked to"});
   run([&]() -> Future<void> {
     while (Closes::codes.empty()) co_await gale::sleep(5ms);
   });
@@ -165,13 +169,16 @@ TEST_CASE("The handshake refuses what is not one, other versions and cross-origi
   CHECK(head.find("Sec-WebSocket-Accept: s3pPLMBiTxaQ9kYGzzhZRbK+xOo=\r\n") != std::string::npos);
 }
 
-TEST_CASE("Fragments: text split inside a UTF-8 sequence, a ping between fragments", "[websocket]") {
+TEST_CASE("Fragments: text split inside a UTF-8 sequence, a ping between fragments",
+          "[websocket]") {
   IOLoop loop;
   auto app = echo_app();
   TestServer server(app);
   auto got = run([&]() -> Future<std::vector<std::string>> {
     auto p = co_await WsPeer::connect(server.port(), "/echo");
-    std::string text = "a\xE2\x82\xAC" "b";  // a€b: the euro sign is three bytes
+    std::string text =
+        "a\xE2\x82\xAC"
+        "b";                                                 // a€b: the euro sign is three bytes
     co_await p.send(ws_frame(1, text.substr(0, 2), false));  // "a" and the first byte of €
     co_await p.send(ws_frame(9, "between", true));           // a ping in the middle
     co_await p.send(ws_frame(0, text.substr(2, 1), false));
@@ -183,7 +190,9 @@ TEST_CASE("Fragments: text split inside a UTF-8 sequence, a ping between fragmen
     }
     co_return out;
   });
-  CHECK(got == std::vector<std::string>{"10:between", "1:a\xE2\x82\xAC" "b"});
+  CHECK(got == std::vector<std::string>{"10:between",
+                                        "1:a\xE2\x82\xAC"
+                                        "b"});
 }
 
 TEST_CASE("Length edges: 125, 126, 65535, 65536 bytes echo whole", "[websocket]") {
@@ -233,7 +242,7 @@ TEST_CASE("Protocol errors close with 1002, invalid text with 1007, too big with
   CHECK(close_after(port, {ws_frame(11, "x")}) == std::pair{1002, true});  // reserved control
   CHECK(close_after(port, {ws_frame(1, "x", true, true, 2)}) == std::pair{1002, true});  // RSV2
   CHECK(close_after(port, {ws_frame(1, "x", true, true, 4)}) == std::pair{1002, true});  // RSV1
-  CHECK(close_after(port, {ws_frame(0, "x")}) == std::pair{1002, true});   // lone continuation
+  CHECK(close_after(port, {ws_frame(0, "x")}) == std::pair{1002, true});  // lone continuation
   CHECK(close_after(port, {ws_frame(9, "x", false)}) == std::pair{1002, true});  // fragmented ping
   CHECK(close_after(port, {ws_frame(9, std::string(126, 'p'))}) == std::pair{1002, true});
   CHECK(close_after(port, {ws_frame(1, "a", false), ws_frame(1, "b")}) == std::pair{1002, true});
@@ -245,7 +254,8 @@ TEST_CASE("Protocol errors close with 1002, invalid text with 1007, too big with
   CHECK(close_after(port, {ws_frame(1, "\xE2\x82", false), ws_frame(0, "x")}) ==
         std::pair{1007, true});  // a sequence cut by a character that cannot continue it
   CHECK(close_after(port, {ws_frame(1, "\xE2\x82")}) == std::pair{1007, true});  // ends inside one
-  CHECK(close_after(port, {ws_frame(2, std::string(256 * 1024 + 1, 'x'))}) == std::pair{1009, true});
+  CHECK(close_after(port, {ws_frame(2, std::string(256 * 1024 + 1, 'x'))}) ==
+        std::pair{1009, true});
   // Over the bound in fragments too: no one fragment is too big, the message is.
   CHECK(close_after(port, {ws_frame(2, std::string(200 * 1024, 'x'), false),
                            ws_frame(0, std::string(100 * 1024, 'x'))}) == std::pair{1009, true});
@@ -254,7 +264,8 @@ TEST_CASE("Protocol errors close with 1002, invalid text with 1007, too big with
   CHECK(close_after(port, {ws_frame(8, "")}) == std::pair{0, true});  // no code: none echoed
 }
 
-TEST_CASE("permessage-deflate: negotiated, both ways, and a deflate bomb gets 1009", "[websocket]") {
+TEST_CASE("permessage-deflate: negotiated, both ways, and a deflate bomb gets 1009",
+          "[websocket]") {
   IOLoop loop;
   auto s = ws_settings();
   s.websocket_compression = true;
@@ -287,7 +298,8 @@ TEST_CASE("permessage-deflate: negotiated, both ways, and a deflate bomb gets 10
   auto through_client = run([&]() -> Future<std::string> {
     gale::web::WebSocketConnectOptions o;
     o.compression = true;
-    auto c = co_await gale::web::websocket_connect("ws://127.0.0.1:" + std::to_string(port) + "/echo", o);
+    auto c = co_await gale::web::websocket_connect(
+        "ws://127.0.0.1:" + std::to_string(port) + "/echo", o);
     co_await c.write_message(std::string(3000, 'k'));
     auto m = co_await c.read_message();
     co_return m && m->data == std::string(3000, 'k') ? "ok" : "wrong";
@@ -296,7 +308,8 @@ TEST_CASE("permessage-deflate: negotiated, both ways, and a deflate bomb gets 10
   // 10 MiB of zeros compress to about 10 KiB: inflated past websocket_max_message_size (256 KiB).
   std::string bomb = deflated(std::string(10 * 1024 * 1024, '\0'));
   CHECK(bomb.size() < 64 * 1024);
-  CHECK(close_after(port, {ws_frame(2, bomb, true, true, 4)}, "/echo", offer) == std::pair{1009, true});
+  CHECK(close_after(port, {ws_frame(2, bomb, true, true, 4)}, "/echo", offer) ==
+        std::pair{1009, true});
   CHECK(close_after(port, {ws_frame(2, "not deflate at all", true, true, 4)}, "/echo", offer) ==
         std::pair{1007, true});
 }
@@ -409,7 +422,8 @@ TEST_CASE("A broadcast reaches every WebSocket and event stream, framed once", "
   TestServer server(app);
   auto got = run([&]() -> Future<std::vector<std::string>> {
     std::vector<WsPeer> members;
-    for (int i = 0; i < 50; ++i) members.push_back(co_await WsPeer::connect(server.port(), "/room"));
+    for (int i = 0; i < 50; ++i)
+      members.push_back(co_await WsPeer::connect(server.port(), "/room"));
     auto feed = co_await WsPeer::raw(server.port(),
                                      "GET /feed HTTP/1.1\r\nHost: t\r\nLast-Event-ID: 41\r\n\r\n");
     while (room.size() < 51) co_await gale::sleep(5ms);

@@ -29,8 +29,8 @@ struct WsFrame {
 };
 
 // One frame as a client sends it (masked unless told otherwise). `rsv`: the three reserved bits.
-inline std::string ws_frame(int opcode, std::string_view payload, bool fin = true, bool masked = true,
-                            int rsv = 0) {
+inline std::string ws_frame(int opcode, std::string_view payload, bool fin = true,
+                            bool masked = true, int rsv = 0) {
   std::string out;
   out.push_back(static_cast<char>((fin ? 0x80 : 0) | ((rsv & 7) << 4) | opcode));
   const char mask_bit = masked ? static_cast<char>(0x80) : 0;
@@ -72,9 +72,8 @@ class WsPeer {
     web::detail::ParsedUrl u;
     u.host = "127.0.0.1";
     u.port = port;
-    p.s_->conn = co_await web::detail::open_connection(IOLoop::current(), u,
-                                                    Clock::now() + std::chrono::seconds(5),
-                                                    nullptr, false, "test");
+    p.s_->conn = co_await web::detail::open_connection(
+        IOLoop::current(), u, Clock::now() + std::chrono::seconds(5), nullptr, false, "test");
     co_await p.send("GET " + path + " HTTP/1.1\r\nHost: 127.0.0.1:" + std::to_string(port) +
                     "\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
                     "Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n" +
@@ -95,9 +94,8 @@ class WsPeer {
     web::detail::ParsedUrl u;
     u.host = "127.0.0.1";
     u.port = port;
-    p.s_->conn = co_await web::detail::open_connection(IOLoop::current(), u,
-                                                      Clock::now() + std::chrono::seconds(5),
-                                                      nullptr, false, "test");
+    p.s_->conn = co_await web::detail::open_connection(
+        IOLoop::current(), u, Clock::now() + std::chrono::seconds(5), nullptr, false, "test");
     co_await p.send(std::move(request));
     co_return p;
   }
@@ -120,7 +118,8 @@ class WsPeer {
   }
 
   // The next frame from the server; nullopt once the connection ended (or after `timeout`).
-  Future<std::optional<WsFrame>> read_frame(std::chrono::milliseconds timeout = std::chrono::seconds(5)) {
+  Future<std::optional<WsFrame>> read_frame(
+      std::chrono::milliseconds timeout = std::chrono::seconds(5)) {
     auto until = Clock::now() + timeout;
     for (;;) {
       if (auto f = take()) co_return f;

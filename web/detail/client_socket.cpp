@@ -94,21 +94,21 @@ Future<std::size_t> read_some(ConnPtr conn, std::shared_ptr<std::array<char, 163
   return out;
 }
 
-
 ParsedUrl parse_url(const std::string& url, std::string_view who, bool websocket) {
   http_parser_url u;
   http_parser_url_init(&u);
   if (http_parser_parse_url(url.data(), url.size(), 0, &u) != 0 ||
       (u.field_set & (1 << UF_HOST)) == 0) {
-    throw Error(ErrorKind::invalid_argument, fmt::format("{}: not an absolute URL: '{}'", who, url));
+    throw Error(ErrorKind::invalid_argument,
+                fmt::format("{}: not an absolute URL: '{}'", who, url));
   }
   auto field = [&](int f) {
     return std::string_view(url).substr(u.field_data[f].off, u.field_data[f].len);
   };
   std::string_view scheme =
       (u.field_set & (1 << UF_SCHEMA)) != 0 ? field(UF_SCHEMA) : (websocket ? "ws" : "http");
-  const bool known = websocket ? (scheme == "ws" || scheme == "wss")
-                               : (scheme == "http" || scheme == "https");
+  const bool known =
+      websocket ? (scheme == "ws" || scheme == "wss") : (scheme == "http" || scheme == "https");
   if (!known) {
     throw Error(ErrorKind::invalid_argument,
                 fmt::format("{}: only {} URLs, not '{}'", who,
@@ -198,6 +198,5 @@ Future<ConnPtr> open_connection(IOLoop& loop, const ParsedUrl& u, Clock::time_po
   conn->socket.set_option(tcp::no_delay(true), ec);
   co_return conn;
 }
-
 
 }  // namespace gale::web::detail

@@ -594,7 +594,8 @@ void Connection::read_upgraded() {
 
 void Connection::write(Segment segment) {
   if (phase_ != Phase::upgraded || close_after_write_) {
-    if (segment.done) segment.done->set_error(Error(ErrorKind::unavailable, "the connection is closed"));
+    if (segment.done)
+      segment.done->set_error(Error(ErrorKind::unavailable, "the connection is closed"));
     return;
   }
   if (up_->segments.empty() && !writing_) {
@@ -609,7 +610,8 @@ void Connection::write(Segment segment) {
       return;
     }
     if (n < 0 && errno != EAGAIN && errno != EWOULDBLOCK) {
-      if (segment.done) segment.done->set_error(Error(ErrorKind::unavailable, "the connection is closed"));
+      if (segment.done)
+        segment.done->set_error(Error(ErrorKind::unavailable, "the connection is closed"));
       auto keep = shared_from_this();  // the protocol may hold no reference of its own
       return close();
     }
@@ -680,8 +682,9 @@ void Connection::segments_written(std::size_t from, std::size_t to) noexcept {
     if (up_->segments[i].done) up_->segments[i].done->set_value();
   }
   up_->segments.erase(up_->segments.begin() + static_cast<std::ptrdiff_t>(from),
-                  up_->segments.begin() + static_cast<std::ptrdiff_t>(to));
-  if (up_->segments.empty()) std::vector<Segment>().swap(up_->segments);  // an idle socket holds no queue
+                      up_->segments.begin() + static_cast<std::ptrdiff_t>(to));
+  if (up_->segments.empty())
+    std::vector<Segment>().swap(up_->segments);  // an idle socket holds no queue
 }
 
 Future<void> Connection::written() {

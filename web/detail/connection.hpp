@@ -204,7 +204,7 @@ class Connection final : public ResponseSink,
   std::unique_ptr<HTTPServerRequest> req_;
   std::string error_message_;
   std::string remote_ip_;
-  std::string pending_;                // unparsed bytes that wait for the running handler to finish
+  std::string pending_;  // unparsed bytes that wait for the running handler to finish
   RequestHandler* peer_watch_ = nullptr;  // a suspended handler, told when the peer goes
   std::string out_;   // response bytes not yet handed to the socket (from out_sent_ on)
   std::string tail_;  // and after them a large body, gathered into the same write

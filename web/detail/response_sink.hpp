@@ -12,7 +12,7 @@
 namespace gale::web {
 struct HTTPServerRequest;
 class RequestHandler;
-}
+}  // namespace gale::web
 
 namespace gale::web::detail {
 

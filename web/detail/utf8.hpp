@@ -25,8 +25,8 @@ class Utf8Stream {
   void reset() noexcept { need_ = 0; }
 
  private:
-  std::uint8_t need_ = 0;      // continuation bytes still expected
-  std::uint8_t lo_ = 0x80;     // the range the next continuation byte must be in
+  std::uint8_t need_ = 0;   // continuation bytes still expected
+  std::uint8_t lo_ = 0x80;  // the range the next continuation byte must be in
   std::uint8_t hi_ = 0xBF;
 };
 

@@ -241,7 +241,8 @@ bool Inflater::run(const char* data, std::size_t size, std::string& out, std::si
   stream_->avail_in = static_cast<uInt>(size);
   while (stream_->avail_in > 0) {
     // Room for one byte beyond the limit: a message that would exceed it shows by filling it.
-    std::size_t room = std::min<std::size_t>(limit + 1 - out.size(), std::max<std::size_t>(size * 4, 4096));
+    std::size_t room =
+        std::min<std::size_t>(limit + 1 - out.size(), std::max<std::size_t>(size * 4, 4096));
     std::size_t at = out.size();
     out.resize(at + room);
     stream_->next_out = reinterpret_cast<Bytef*>(out.data() + at);

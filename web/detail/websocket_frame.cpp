@@ -55,7 +55,8 @@ std::size_t apply_mask(char* data, std::size_t size, const std::array<std::uint8
                        std::size_t offset) noexcept {
   std::size_t i = 0;
   // Byte by byte up to a multiple of 4 of the payload, then 8 bytes at a time.
-  for (; i < size && ((offset + i) & 3) != 0; ++i) data[i] ^= static_cast<char>(mask[(offset + i) & 3]);
+  for (; i < size && ((offset + i) & 3) != 0; ++i)
+    data[i] ^= static_cast<char>(mask[(offset + i) & 3]);
   if (size - i >= 8) {
     std::uint32_t m32;
     std::memcpy(&m32, mask.data(), 4);

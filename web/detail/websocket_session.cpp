@@ -35,7 +35,8 @@ void compact(HTTPServerRequest& r) {
   auto& fields = r.headers.fields();
   std::erase_if(fields, [](const HTTPHeaders::Field& f) {
     return iequals(f.first, "Upgrade") || iequals(f.first, "Connection") ||
-           (f.first.size() > 14 && iequals(std::string_view(f.first).substr(0, 14), "Sec-WebSocket-"));
+           (f.first.size() > 14 &&
+            iequals(std::string_view(f.first).substr(0, 14), "Sec-WebSocket-"));
   });
   fields.shrink_to_fit();
   for (auto& [name, value] : fields) {
@@ -84,7 +85,8 @@ void WebSocketSession::adopt(std::unique_ptr<RequestHandler> owner) {
 
 // The next ping is due websocket_ping_interval from now (0: no pings).
 void WebSocketSession::arm_ping() noexcept {
-  if (socket_ != nullptr) socket_->wait(settings_.websocket_ping_interval.count() > 0 ? kWaitPing : -1);
+  if (socket_ != nullptr)
+    socket_->wait(settings_.websocket_ping_interval.count() > 0 ? kWaitPing : -1);
 }
 
 WebSocketSession::Rare& WebSocketSession::rare() {
@@ -125,7 +127,8 @@ void WebSocketSession::decode(char* data, std::size_t size) {
     fail(ws::kCloseProtocolError, decoder_.error());
     return;
   }
-  if (used < size && busy_ && state_ != State::closed) rare().backlog.assign(data + used, size - used);
+  if (used < size && busy_ && state_ != State::closed)
+    rare().backlog.assign(data + used, size - used);
 }
 
 bool WebSocketSession::on_frame_begin(const ws::FrameHeader& header) {
@@ -160,7 +163,8 @@ bool WebSocketSession::take_data(const char* data, std::size_t size) {
   const std::size_t limit = settings_.websocket_max_message_size;
   const std::size_t before = message_.size();
   if (message_compressed_) {
-    if (!rare().inflater) rare().inflater = std::make_unique<ws::Inflater>(!deflate_->client_no_context_takeover);
+    if (!rare().inflater)
+      rare().inflater = std::make_unique<ws::Inflater>(!deflate_->client_no_context_takeover);
     if (!rare().inflater->feed(data, size, message_, limit)) {
       return message_.size() > limit
                  ? fail(ws::kCloseTooBig, "a message inflates beyond websocket_max_message_size")
@@ -308,7 +312,8 @@ void WebSocketSession::on_close_frame() {
     }
     state_ = State::closing;
   }
-  if (socket_ != nullptr) socket_->close_after_write();  // the server closes the TCP connection first
+  if (socket_ != nullptr)
+    socket_->close_after_write();  // the server closes the TCP connection first
 }
 
 // --- output
@@ -330,8 +335,10 @@ bool WebSocketSession::room_for(std::size_t bytes) {
   std::size_t queued = socket_ != nullptr ? socket_->queued_bytes() : 0;
   if (queued == 0 || queued + bytes <= settings_.websocket_max_queued_bytes) return true;
   ++metrics_.long_lived().slow_consumers;
-  log::warning("gale.web", "closing a WebSocket that does not take what is written ({} bytes queued, "
-               "bound {}) ({})", queued, settings_.websocket_max_queued_bytes,
+  log::warning("gale.web",
+               "closing a WebSocket that does not take what is written ({} bytes queued, "
+               "bound {}) ({})",
+               queued, settings_.websocket_max_queued_bytes,
                handler_ != nullptr ? handler_->request().request_id : std::string("-"));
   if (socket_ != nullptr) socket_->drop_unsent();
   fail(ws::kClosePolicy, "too slow to take the messages sent");
@@ -339,7 +346,8 @@ bool WebSocketSession::room_for(std::size_t bytes) {
 }
 
 Future<void> WebSocketSession::send_message(std::string_view message, bool binary) {
-  if (state_ != State::open || socket_ == nullptr) return make_exceptional_future<void>(closed_error());
+  if (state_ != State::open || socket_ == nullptr)
+    return make_exceptional_future<void>(closed_error());
   Segment s;
   const auto opcode = binary ? ws::Opcode::binary : ws::Opcode::text;
   if (deflate_) {
@@ -347,7 +355,8 @@ Future<void> WebSocketSession::send_message(std::string_view message, bool binar
     if (deflate_->server_no_context_takeover) {
       ws::Deflater(deflate_->server_max_window_bits, false).compress(message, body);
     } else {
-      if (!rare().deflater) rare().deflater = std::make_unique<ws::Deflater>(deflate_->server_max_window_bits, true);
+      if (!rare().deflater)
+        rare().deflater = std::make_unique<ws::Deflater>(deflate_->server_max_window_bits, true);
       rare().deflater->compress(message, body);
     }
     ws::append_header(s.own, opcode, true, true, body.size());

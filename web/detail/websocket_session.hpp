@@ -90,8 +90,8 @@ class WebSocketSession final : public Upgraded,
   Metrics& metrics_;
   ws::FrameDecoder decoder_;
   std::optional<ws::DeflateParams> deflate_;
-  ws::FrameHeader frame_;                    // the frame being read
-  std::string message_;                      // the data message being read
+  ws::FrameHeader frame_;  // the frame being read
+  std::string message_;    // the data message being read
   // What most idle sockets never need, made on first use: an idle WebSocket stays small.
   struct Rare {
     std::string control;  // the control frame being read
@@ -109,7 +109,7 @@ class WebSocketSession final : public Upgraded,
   State state_ = State::open;
   bool message_compressed_ = false;
   bool in_message_ = false;  // a data message's frames are arriving
-  bool busy_ = false;          // on_message's Future is pending: input waits
+  bool busy_ = false;        // on_message's Future is pending: input waits
   bool awaiting_pong_ = false;
   bool close_received_ = false;
   bool opened_ = false;
