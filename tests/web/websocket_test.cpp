@@ -466,3 +466,45 @@ TEST_CASE("An event stream gets keep-alive comments while quiet", "[websocket]")
   CHECK(text.find(": keep-alive\n\n") != std::string::npos);
   CHECK(app.metrics().long_lived().event_streams <= 1);
 }
+
+TEST_CASE("permessage-deflate with context takeover: later messages use the earlier ones",
+          "[websocket]") {
+  IOLoop loop;
+  auto s = ws_settings();
+  s.websocket_compression = true;
+  s.websocket_compression_context_takeover = true;
+  auto app = echo_app(s);
+  TestServer server(app);
+  auto got = run([&]() -> Future<std::vector<std::string>> {
+    // The server keeps its context: the second copy of a message compresses to a few bytes.
+    auto p = co_await WsPeer::connect(server.port(), "/echo",
+                                      "Sec-WebSocket-Extensions: permessage-deflate\r\n");
+    std::vector<std::string> out{p.head().find("no_context_takeover") == std::string::npos
+                                     ? "takeover"
+                                     : "no takeover"};
+    std::string text;
+    for (int i = 0; i < 200; ++i) text += std::to_string(i * 7919 % 1000) + ",";
+    std::vector<std::size_t> sizes;
+    for (int i = 0; i < 2; ++i) {
+      co_await p.send(ws_frame(1, text));
+      auto f = co_await p.read_frame();
+      sizes.push_back(f && f->rsv1 ? f->payload.size() : 0);
+    }
+    out.push_back(sizes[1] > 0 && sizes[1] * 4 < sizes[0] ? "second smaller" : "same size");
+    // Through gale's client, which inflates with the server's context: many messages, all whole.
+    gale::web::WebSocketConnectOptions o;
+    o.compression = true;
+    auto c = co_await gale::web::websocket_connect(
+        "ws://127.0.0.1:" + std::to_string(server.port()) + "/echo", o);
+    int whole = 0;
+    for (int i = 0; i < 20; ++i) {
+      std::string m = text + std::to_string(i);
+      co_await c.write_message(m);
+      auto back = co_await c.read_message();
+      whole += back && back->data == m;
+    }
+    out.push_back(std::to_string(whole));
+    co_return out;
+  });
+  CHECK(got == std::vector<std::string>{"takeover", "second smaller", "20"});
+}
