@@ -479,9 +479,8 @@ TEST_CASE("permessage-deflate with context takeover: later messages use the earl
     // The server keeps its context: the second copy of a message compresses to a few bytes.
     auto p = co_await WsPeer::connect(server.port(), "/echo",
                                       "Sec-WebSocket-Extensions: permessage-deflate\r\n");
-    std::vector<std::string> out{p.head().find("no_context_takeover") == std::string::npos
-                                     ? "takeover"
-                                     : "no takeover"};
+    std::vector<std::string> out{
+        p.head().find("no_context_takeover") == std::string::npos ? "takeover" : "no takeover"};
     std::string text;
     for (int i = 0; i < 200; ++i) text += std::to_string(i * 7919 % 1000) + ",";
     std::vector<std::size_t> sizes;
@@ -507,4 +506,34 @@ TEST_CASE("permessage-deflate with context takeover: later messages use the earl
     co_return out;
   });
   CHECK(got == std::vector<std::string>{"takeover", "second smaller", "20"});
+}
+
+namespace {
+// Sends 200 events of 64 KiB at once, without waiting.
+struct Firehose : gale::web::EventStreamHandler {
+  Future<void> open(std::string_view) override {
+    std::string big(64 * 1024, 'e');
+    for (int i = 0; i < 200 && !closed(); ++i) {
+      send(big).add_done_callback([](const Future<void>& f) { (void)f.exception(); });
+    }
+    return {};
+  }
+};
+}  // namespace
+
+TEST_CASE("An event stream that is not read is closed at the queue's bound", "[websocket]") {
+  IOLoop loop;
+  auto s = ws_settings();
+  s.websocket_max_queued_bytes = 1024 * 1024;
+  Application app({{"/firehose", gale::web::handler<Firehose>()}}, s);
+  TestServer server(app);
+  auto& metrics = app.metrics();
+  auto ended = run([&]() -> Future<bool> {
+    auto feed = co_await WsPeer::raw(server.port(), "GET /firehose HTTP/1.1\r\nHost: t\r\n\r\n");
+    while (metrics.long_lived().slow_consumers == 0) co_await gale::sleep(10ms);
+    co_return co_await feed.ended(5s);  // what was on its way, then the end
+  });
+  CHECK(ended);
+  CHECK(metrics.long_lived().slow_consumers == 1);
+  CHECK(metrics.long_lived().event_streams == 0);
 }
