@@ -174,6 +174,8 @@ struct WebSocketClientConnection::State : ws::FrameSink, std::enable_shared_from
     if (!frame.fin) return true;
     if (message_compressed) {
       const std::size_t before = message.size();
+      if (!inflater)
+        inflater = std::make_unique<ws::Inflater>(!deflate->server_no_context_takeover);
       if (!inflater->finish(message, options.max_message_size))
         return fail(ws::kCloseTooBig, "a message inflates beyond max_message_size");
       if (message_opcode == ws::Opcode::text &&

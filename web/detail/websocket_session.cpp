@@ -94,6 +94,12 @@ WebSocketSession::Rare& WebSocketSession::rare() {
   return *rare_;
 }
 
+ws::Inflater& WebSocketSession::inflater() {
+  auto& i = rare().inflater;
+  if (!i) i = std::make_unique<ws::Inflater>(!deflate_->client_no_context_takeover);
+  return *i;
+}
+
 // Lets go of the rare state once it holds nothing that lasts (a ping answered, a backlog read).
 void WebSocketSession::trim_rare() noexcept {
   if (!rare_ || in_message_ || !rare_->backlog.empty() || !rare_->close_reason.empty() ||
@@ -163,9 +169,7 @@ bool WebSocketSession::take_data(const char* data, std::size_t size) {
   const std::size_t limit = settings_.websocket_max_message_size;
   const std::size_t before = message_.size();
   if (message_compressed_) {
-    if (!rare().inflater)
-      rare().inflater = std::make_unique<ws::Inflater>(!deflate_->client_no_context_takeover);
-    if (!rare().inflater->feed(data, size, message_, limit)) {
+    if (!inflater().feed(data, size, message_, limit)) {
       return message_.size() > limit
                  ? fail(ws::kCloseTooBig, "a message inflates beyond websocket_max_message_size")
                  : fail(ws::kCloseInvalidData, "a compressed message that does not inflate");
@@ -193,7 +197,7 @@ bool WebSocketSession::end_message() {
   if (message_compressed_) {
     const std::size_t before = message_.size();
     const std::size_t limit = settings_.websocket_max_message_size;
-    bool ok = rare().inflater->finish(message_, limit);
+    bool ok = inflater().finish(message_, limit);  // a message of no bytes has none made yet
     if (!ok) {
       return message_.size() > limit
                  ? fail(ws::kCloseTooBig, "a message inflates beyond websocket_max_message_size")

@@ -102,6 +102,7 @@ class WebSocketSession final : public Upgraded,
   };
   Rare& rare();
   void trim_rare() noexcept;
+  ws::Inflater& inflater();
   std::unique_ptr<Rare> rare_;
   std::optional<std::uint16_t> close_code_;
   Utf8Stream utf8_;
