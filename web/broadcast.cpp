@@ -41,34 +41,55 @@ Receiver::~Receiver() {
   leave_broadcasts();
 }
 
+bool Receiver::in(const Broadcast* b) const noexcept {
+  return first_ == b || (more_ && std::find(more_->begin(), more_->end(), b) != more_->end());
+}
+
+void Receiver::joined(Broadcast* b) {
+  if (first_ == nullptr) {
+    first_ = b;
+    return;
+  }
+  if (!more_) more_ = std::make_unique<std::vector<Broadcast*>>();
+  more_->push_back(b);
+}
+
+void Receiver::left(const Broadcast* b) noexcept {
+  if (first_ == b) {
+    first_ = nullptr;
+    if (more_ && !more_->empty()) {
+      first_ = more_->back();
+      more_->pop_back();
+    }
+  } else if (more_) {
+    std::erase(*more_, b);
+  }
+  if (more_ && more_->empty()) more_.reset();
+}
+
 void Receiver::leave_broadcasts() noexcept {
-  auto in = std::move(broadcasts);
-  broadcasts.clear();
-  for (Broadcast* b : in) b->remove_receiver(this);
+  while (first_ != nullptr) first_->remove_receiver(this);  // which calls left()
 }
 
 }  // namespace detail
 
 Broadcast::~Broadcast() {
-  for (detail::Receiver* r : members_) {
-    std::erase(r->broadcasts, this);
-  }
+  for (detail::Receiver* r : members_) r->left(this);
 }
 
 bool Broadcast::add_receiver(detail::Receiver* r) {
-  if (r == nullptr || std::find(members_.begin(), members_.end(), r) != members_.end())
-    return false;
+  if (r == nullptr || r->in(this)) return false;
   members_.push_back(r);
-  r->broadcasts.push_back(this);
+  r->joined(this);
   return true;
 }
 
 void Broadcast::remove_receiver(detail::Receiver* r) noexcept {
+  r->left(this);
   auto it = std::find(members_.begin(), members_.end(), r);
   if (it == members_.end()) return;
   *it = members_.back();  // order does not matter: swap and pop
   members_.pop_back();
-  std::erase(r->broadcasts, this);
 }
 
 bool Broadcast::add(WebSocketHandler& socket) {

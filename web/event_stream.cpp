@@ -4,7 +4,7 @@
 #include "gale/loop/error.hpp"
 #include "gale/loop/log.hpp"
 #include "gale/web/application.hpp"
-#include "gale/web/detail/connection.hpp"
+#include "gale/web/detail/endpoint.hpp"
 #include "gale/web/detail/event_stream_session.hpp"
 #include "gale/web/detail/response_sink.hpp"
 #include "gale/web/metrics.hpp"

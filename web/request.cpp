@@ -59,19 +59,25 @@ std::string_view HTTPServerRequest::query() const noexcept {
   return q == std::string_view::npos ? std::string_view() : u.substr(q + 1);
 }
 
+HTTPServerRequest::Arguments& HTTPServerRequest::arguments() const {
+  if (!arguments_) arguments_ = std::make_unique<Arguments>();
+  return *arguments_;
+}
+
 const std::vector<std::pair<std::string, std::string>>& HTTPServerRequest::query_arguments() const {
-  if (!query_args_) query_args_ = parse_query_string(query());
-  return *query_args_;
+  auto& parsed = arguments().query;
+  if (!parsed) parsed = parse_query_string(query());
+  return *parsed;
 }
 
 const std::vector<std::pair<std::string, std::string>>& HTTPServerRequest::body_arguments() const {
-  if (!body_args_) {
+  auto& parsed = arguments().body;
+  if (!parsed) {
     auto type = headers.get("Content-Type", "");
     bool form = type.substr(0, type.find(';')) == "application/x-www-form-urlencoded";
-    body_args_ =
-        form ? parse_query_string(body) : std::vector<std::pair<std::string, std::string>>();
+    parsed = form ? parse_query_string(body) : std::vector<std::pair<std::string, std::string>>();
   }
-  return *body_args_;
+  return *parsed;
 }
 
 double HTTPServerRequest::elapsed_ms() const noexcept {
@@ -100,8 +106,7 @@ void HTTPServerRequest::reset() noexcept {
   request_id.clear();
   start_time = {};
   keep_alive = false;
-  query_args_.reset();
-  body_args_.reset();
+  if (arguments_) *arguments_ = Arguments();
 }
 
 }  // namespace gale::web

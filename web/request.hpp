@@ -2,6 +2,7 @@
 #pragma once
 
 #include <chrono>
+#include <memory>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -50,8 +51,14 @@ struct HTTPServerRequest {
   void reset() noexcept;
 
  private:
-  mutable std::optional<std::vector<std::pair<std::string, std::string>>> query_args_;
-  mutable std::optional<std::vector<std::pair<std::string, std::string>>> body_args_;
+  // Made on first use: a request that reads no arguments (and a WebSocket, which keeps its
+  // request as long as it is open) pays one pointer for them.
+  struct Arguments {
+    std::optional<std::vector<std::pair<std::string, std::string>>> query;
+    std::optional<std::vector<std::pair<std::string, std::string>>> body;
+  };
+  Arguments& arguments() const;
+  mutable std::unique_ptr<Arguments> arguments_;
 };
 
 }  // namespace gale::web

@@ -210,7 +210,11 @@ void RequestHandler::set_status(int status, std::string_view reason) {
     throw Error(ErrorKind::invalid_argument, fmt::format("invalid HTTP status {}", status));
   }
   status_ = status;
-  reason_.assign(reason);
+  if (reason.empty()) {
+    reason_.reset();
+  } else {
+    reason_ = std::make_unique<std::string>(reason);
+  }
 }
 
 void RequestHandler::set_header(std::string_view name, std::string value) {
@@ -271,7 +275,7 @@ std::string RequestHandler::serialize_head(bool chunked, std::size_t content_len
   bool keep_alive =
       request_->keep_alive && !sink_->closing() && (!chunked || request_->version == "HTTP/1.1");
   request_->keep_alive = keep_alive;
-  std::string_view reason = reason_.empty() ? reason_phrase(status_) : std::string_view(reason_);
+  std::string_view reason = reason_ ? std::string_view(*reason_) : reason_phrase(status_);
   std::string_view server = settings().server_header;
   std::string_view date = detail::http_date();
   bool typed = !default_type_.empty() && !headers_.contains("Content-Type");
@@ -382,7 +386,7 @@ void RequestHandler::clear() {
   headers_.clear();
   default_type_ = {};
   body_.clear();
-  reason_.clear();
+  reason_.reset();
   status_ = 200;
 }
 

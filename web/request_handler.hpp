@@ -169,8 +169,8 @@ class RequestHandler {
   std::shared_ptr<detail::Upgraded> upgraded_;  // set by an upgrade: the protocol takes the handler
   HTTPHeaders headers_;
   std::string body_;
-  std::string reason_;
-  std::string_view default_type_;  // Content-Type unless a header sets one (a literal)
+  std::unique_ptr<std::string> reason_;  // a reason phrase of the handler's own (rare)
+  std::string_view default_type_;        // Content-Type unless a header sets one (a literal)
   int status_ = 200;
   bool finished_ = false;
   bool headers_sent_ = false;

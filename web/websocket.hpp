@@ -111,7 +111,6 @@ class WebSocketHandler : public RequestHandler {
   std::string handshake(std::string_view arg);
   void release_sink() noexcept { sink_.reset(); }
   std::weak_ptr<detail::WebSocketSession> session_;
-  std::string subprotocol_;
 };
 
 // The client side, as Tornado's websocket_connect: a connected WebSocket to read and write.

@@ -113,13 +113,14 @@ std::string WebSocketHandler::handshake(std::string_view) {
       "Sec-WebSocket-Accept: " +
       detail::ws::accept_key(key) + "\r\n";
   auto offered = split_list(h.get_all("Sec-WebSocket-Protocol"));
+  std::string subprotocol;
   if (!offered.empty()) {
     if (auto chosen = select_subprotocol(offered)) {
       if (std::find(offered.begin(), offered.end(), *chosen) == offered.end()) {
         throw Error(ErrorKind::internal, "select_subprotocol chose one the client did not offer");
       }
-      subprotocol_ = *chosen;
-      head += "Sec-WebSocket-Protocol: " + subprotocol_ + "\r\n";
+      subprotocol = *chosen;
+      head += "Sec-WebSocket-Protocol: " + subprotocol + "\r\n";
     }
   }
   std::optional<detail::ws::DeflateParams> deflate;
@@ -136,6 +137,7 @@ std::string WebSocketHandler::handshake(std::string_view) {
   head += "\r\n";
   auto session =
       std::make_shared<detail::WebSocketSession>(*this, s, application().metrics(), deflate);
+  if (!subprotocol.empty()) session->set_subprotocol(std::move(subprotocol));
   session_ = session;
   upgraded_ = session;
   return head;
@@ -192,7 +194,9 @@ const std::string& WebSocketHandler::close_reason() const noexcept {
   return s ? s->close_reason() : none;
 }
 const std::string& WebSocketHandler::selected_subprotocol() const noexcept {
-  return subprotocol_;
+  static const std::string none;
+  auto s = session_.lock();
+  return s ? s->subprotocol() : none;
 }
 bool WebSocketHandler::compressed() const noexcept {
   auto s = session_.lock();

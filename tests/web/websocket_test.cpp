@@ -69,6 +69,19 @@ struct Flood : gale::web::WebSocketHandler {
   void on_close() override { Closes::codes.push_back(close_code().value_or(-1)); }
 };
 
+// Waits (at most 5 s) until the server counts `n` open connections.
+Future<void> until_connections(TestServer& server, std::size_t n) {
+  for (int i = 0; i < 500 && server.server().connections() != n; ++i) {
+    co_await gale::sleep(std::chrono::milliseconds(10));
+  }
+}
+
+// Answers the handshake only after a wait (an authentication on a database, say): the upgrade
+// happens outside the request's first read.
+struct SlowStart : Echo {
+  Future<void> prepare() override { co_await gale::sleep(std::chrono::milliseconds(50)); }
+};
+
 gale::web::Settings ws_settings() {
   auto s = gale::testing::quiet_settings();
   s.websocket_max_message_size = 256 * 1024;
@@ -76,9 +89,10 @@ gale::web::Settings ws_settings() {
 }
 
 Application echo_app(gale::web::Settings s = ws_settings()) {
-  return Application(
-      {{"/echo", gale::web::handler<Echo>()}, {"/flood", gale::web::handler<Flood>()}},
-      std::move(s));
+  return Application({{"/echo", gale::web::handler<Echo>()},
+                      {"/flood", gale::web::handler<Flood>()},
+                      {"/slow", gale::web::handler<SlowStart>()}},
+                     std::move(s));
 }
 
 template <class F>
@@ -193,6 +207,62 @@ TEST_CASE("Fragments: text split inside a UTF-8 sequence, a ping between fragmen
   CHECK(got == std::vector<std::string>{"10:between",
                                         "1:a\xE2\x82\xAC"
                                         "b"});
+}
+
+// After the 101 the socket moves from the HTTP connection to a smaller upgraded one: frames sent
+// in the same write as the handshake, or while the handshake waits, reach the WebSocket in
+// order; the upgraded socket keeps its place in the server's count until it closes.
+TEST_CASE("Frames right behind the handshake are the WebSocket's first input", "[websocket]") {
+  IOLoop loop;
+  auto app = echo_app();
+  TestServer server(app);
+  auto got = run([&]() -> Future<std::vector<std::string>> {
+    std::vector<std::string> out;
+    for (std::string path : {"/echo", "/slow"}) {
+      auto p = co_await WsPeer::connect_with(server.port(), path, {},
+                                             ws_frame(1, "one") + ws_frame(2, "two"));
+      out.push_back(std::to_string(p.status()));
+      for (int i = 0; i < 2; ++i) {
+        auto f = co_await p.read_frame();
+        out.push_back(f ? std::to_string(f->opcode) + ":" + f->payload : "none");
+      }
+      out.push_back("open:" + std::to_string(server.server().connections()));
+      co_await p.send(ws_frame(8, close_payload(1000)));
+      auto f = co_await p.read_frame();
+      out.push_back(f ? std::to_string(f->opcode) : "none");
+      out.push_back(co_await p.ended() ? "ended" : "open");
+      p.close_socket();
+      co_await until_connections(server, 0);
+      out.push_back("open:" + std::to_string(server.server().connections()));
+    }
+    co_return out;
+  });
+  std::vector<std::string> each{"101", "1:one", "2:two", "open:1", "8", "ended", "open:0"};
+  std::vector<std::string> want = each;
+  want.insert(want.end(), each.begin(), each.end());
+  CHECK(got == want);
+}
+
+TEST_CASE("max_connections counts WebSockets", "[websocket]") {
+  IOLoop loop;
+  auto s = ws_settings();
+  s.max_connections = 2;
+  auto app = echo_app(s);
+  TestServer server(app);
+  auto got = run([&]() -> Future<std::vector<std::string>> {
+    std::vector<std::string> out;
+    auto a = co_await WsPeer::connect(server.port(), "/echo");
+    auto b = co_await WsPeer::connect(server.port(), "/echo");
+    auto c = co_await WsPeer::raw(server.port(), "GET /echo HTTP/1.1\r\nHost: x\r\n\r\n");
+    out.push_back(std::to_string(a.status()) + " " + std::to_string(b.status()));
+    out.push_back(co_await c.ended() ? "third closed" : "third served");
+    a.close_socket();
+    co_await until_connections(server, 1);
+    auto d = co_await WsPeer::connect(server.port(), "/echo");
+    out.push_back(std::to_string(d.status()));
+    co_return out;
+  });
+  CHECK(got == std::vector<std::string>{"101 101", "third closed", "101"});
 }
 
 TEST_CASE("Length edges: 125, 126, 65535, 65536 bytes echo whole", "[websocket]") {

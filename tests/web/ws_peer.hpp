@@ -68,6 +68,11 @@ class WsPeer {
  public:
   // Connects and sends the handshake for `path` with `extra` header lines ("Name: value\r\n").
   static Future<WsPeer> connect(std::uint16_t port, std::string path, std::string extra = {}) {
+    return connect_with(port, std::move(path), std::move(extra), std::string());
+  }
+  // The same, with `after` (frames, say) in the same write right behind the handshake.
+  static Future<WsPeer> connect_with(std::uint16_t port, std::string path, std::string extra,
+                                     std::string after) {
     WsPeer p;
     web::detail::ParsedUrl u;
     u.host = "127.0.0.1";
@@ -77,7 +82,7 @@ class WsPeer {
     co_await p.send("GET " + path + " HTTP/1.1\r\nHost: 127.0.0.1:" + std::to_string(port) +
                     "\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
                     "Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n" +
-                    extra + "\r\n");
+                    extra + "\r\n" + after);
     auto& buf = p.s_->buf;
     while (buf.find("\r\n\r\n") == std::string::npos) {
       if (!co_await p.fill(std::chrono::seconds(5))) break;

@@ -12,22 +12,11 @@
 
 #include "gale/loop/log.hpp"
 #include "gale/web/application.hpp"
+#include "gale/web/detail/upgraded_connection.hpp"
 #include "gale/web/headers.hpp"
 #include "gale/web/request_handler.hpp"
 
 namespace gale::web::detail {
-namespace {
-
-constexpr std::size_t kReadSize = 64 * 1024;
-constexpr auto kLingerTime = std::chrono::seconds(2);
-
-// One read buffer per thread: the parser copies what it keeps, so no connection holds one.
-char* read_buffer() {
-  static thread_local std::array<char, kReadSize> buffer;
-  return buffer.data();
-}
-
-}  // namespace
 
 // The parser's callbacks: a non-zero return stops the parse with error_status_ set.
 struct ParserCallbacks {
@@ -168,7 +157,7 @@ void Connection::start() {
   if (fd_ < 0) return;
   self_ = shared_from_this();  // open connections own themselves; close() lets go
   try {
-    core_->readiness.add(fd_, this);
+    core_->readiness.add(fd_, static_cast<Endpoint*>(this));
   } catch (const std::exception& e) {
     log::warning("gale.web", "cannot watch a new connection: {}", e.what());
     return close();
@@ -179,17 +168,16 @@ void Connection::start() {
 
 // What the kernel says of the socket (with the server holding a reference for the call).
 void Connection::on_events(std::uint32_t events) {
+  if (phase_ == Phase::upgraded) {  // an event of the batch that the upgrade was in
+    if (auto up = upgraded_.lock()) up->on_events(events);
+    return;
+  }
   if (phase_ == Phase::closed) return;
   if ((events & (EPOLLRDHUP | EPOLLHUP | EPOLLERR)) != 0) {
     peer_closed_ = true;
     peer_went_away();
   }
   if ((events & (EPOLLIN | EPOLLRDHUP | EPOLLHUP | EPOLLERR)) != 0) readable_ = true;
-  if (phase_ == Phase::upgraded) {
-    if (writing_ && (events & (EPOLLOUT | EPOLLHUP | EPOLLERR)) != 0) flush_segments();
-    if (up_->reads && readable_ && phase_ == Phase::upgraded) read_upgraded();
-    return;
-  }
   if (writing_ && (events & (EPOLLOUT | EPOLLHUP | EPOLLERR)) != 0) on_writable();
   if (reading_ && readable_ && phase_ != Phase::closed) read_now();
 }
@@ -211,7 +199,7 @@ void Connection::wait_read() {
   if (!readable_) return;
   // Unread input (a full read, or pipelined requests behind a slow handler): on the next turn of
   // the loop, so that a client that keeps sending does not deepen the stack.
-  asio::post(core_->loop.context(), [self = shared_from_this()] {
+  asio::post(core_->loop.context(), [self = me()] {
     if (self->reading_ && self->readable_) self->read_now();
   });
 }
@@ -256,9 +244,11 @@ void Connection::feed(const char* data, std::size_t size) {
     if (err == HPE_PAUSED) {
       http_parser_pause(&parser_, 0);
       dispatch();
-      if (phase_ == Phase::handling || phase_ == Phase::upgraded) {
-        // Waits for the handler, which answers asynchronously; after an upgrade, the first bytes
-        // of the new protocol.
+      if (phase_ == Phase::upgraded) {  // the first bytes of the new protocol
+        if (auto up = upgraded_.lock(); up && size > 0) up->early_input(data, size);
+        return;
+      }
+      if (phase_ == Phase::handling) {  // waits for the handler, which answers asynchronously
         pending_.assign(data, size);
         return;
       }
@@ -289,7 +279,7 @@ void Connection::after_feed() {
 void Connection::dispatch() {
   auto req = std::move(req_);
   in_dispatch_ = true;
-  core_->app.handle(std::move(req), shared_from_this());
+  core_->app.handle(std::move(req), me());
   in_dispatch_ = false;
 }
 
@@ -324,15 +314,11 @@ void Connection::fail(int status, std::string message) {
   close_after_write_ = true;
   phase_ = Phase::handling;
   in_dispatch_ = true;
-  core_->app.handle_error(std::move(req), shared_from_this(), status, std::move(message));
+  core_->app.handle_error(std::move(req), me(), status, std::move(message));
   in_dispatch_ = false;
 }
 
-void Connection::on_timeout(int which) {
-  if (phase_ == Phase::upgraded) {
-    auto keep = up_->protocol;
-    return keep->on_timeout(which);
-  }
+void Connection::on_timeout(int) {
   switch (phase_) {
     case Phase::headers:
       fail(408, "timed out waiting for the request headers");
@@ -346,10 +332,6 @@ void Connection::on_timeout(int which) {
 }
 
 void Connection::on_shutdown() {
-  if (phase_ == Phase::upgraded) {
-    auto keep = up_->protocol;
-    return keep->on_shutdown();
-  }
   if (phase_ != Phase::idle || writing_ || !nothing_to_write()) return;  // after its response
   // A request that arrived but was not read yet is in flight too: serve it, then close.
   int unread = 0;
@@ -360,7 +342,7 @@ void Connection::on_shutdown() {
 // --- writing
 
 void Connection::send(std::string bytes, std::string tail, bool last, bool keep_alive) {
-  if (phase_ == Phase::closed) return;
+  if (phase_ == Phase::closed || phase_ == Phase::upgraded) return;
   if (!tail_.empty()) {  // behind a large body still queued: copied after it, in order
     tail_.append(bytes);
     tail_.append(tail);
@@ -379,7 +361,7 @@ void Connection::send(std::string bytes, std::string tail, bool last, bool keep_
   phase_ = Phase::idle;
   if (in_dispatch_) return;  // feed() goes on with pipelined requests and writes them all at once
   flush();
-  asio::post(core_->loop.context(), [self = shared_from_this()] { self->resume(); });
+  asio::post(core_->loop.context(), [self = me()] { self->resume(); });
 }
 
 // An interim response (100 Continue): queued behind whatever is queued, written now.
@@ -453,6 +435,7 @@ void Connection::on_written() {
 }
 
 Future<void> Connection::drained() {
+  if (phase_ == Phase::upgraded) return make_ready_future();
   if (phase_ == Phase::closed) {
     return make_exceptional_future<void>(
         Error(ErrorKind::unavailable, "the client closed the connection"));
@@ -473,7 +456,7 @@ void Connection::linger() {
   if (peer_closed_) return close();  // nothing more can come that closing would cut off
   if (::shutdown(fd_, SHUT_WR) != 0) return close();
   core_->untrack(this);
-  std::weak_ptr<Connection> weak = weak_from_this();
+  std::weak_ptr<Endpoint> weak = weak_from_this();
   core_->loop.call_later(kLingerTime, [weak] {
     if (auto self = weak.lock()) self->close();
   });
@@ -482,6 +465,10 @@ void Connection::linger() {
 
 void Connection::close() noexcept {
   if (phase_ == Phase::closed) return;
+  if (phase_ == Phase::upgraded) {  // the socket is the UpgradedConnection's
+    phase_ = Phase::closed;
+    return;
+  }
   phase_ = Phase::closed;
   core_->untrack(this);
   core_->remove(this);
@@ -496,22 +483,33 @@ void Connection::close() noexcept {
     p.set_error(Error(ErrorKind::unavailable, "the client closed the connection"));
   }
   peer_went_away();
-  if (up_) {
-    up_->queued = 0;
-    auto segments = std::move(up_->segments);
-    up_->segments.clear();
-    for (auto& s : segments) {
-      if (s.done) s.done->set_error(Error(ErrorKind::unavailable, "the connection is closed"));
-    }
-    auto protocol = std::move(up_->protocol);  // it may hold the last reference to this connection
-    protocol->on_closed();
-  }
   // The connection may go away with this reference, at the end of this call: whoever called
   // close() holds one of its own (an event batch, a timer, a handler's sink).
   auto last = std::move(self_);
 }
 
+BufferPool& Connection::buffers() noexcept {
+  return core_->buffers;
+}
+
+void Connection::recycle(std::unique_ptr<HTTPServerRequest> request) noexcept {
+  core_->recycle(std::move(request));
+}
+
+bool Connection::peer_gone() const noexcept {
+  if (phase_ == Phase::upgraded) {
+    auto up = upgraded_.lock();
+    return !up || up->peer_gone();
+  }
+  return peer_closed_ || phase_ == Phase::closed;
+}
+
 void Connection::watch_peer(RequestHandler* handler) noexcept {
+  if (phase_ == Phase::upgraded) {
+    if (auto up = upgraded_.lock()) return up->watch_peer(handler);
+    if (handler != nullptr) handler->notify_connection_close();
+    return;
+  }
   peer_watch_ = handler;
   if (peer_gone()) peer_went_away();
 }
@@ -521,6 +519,10 @@ void Connection::peer_went_away() noexcept {
 }
 
 void Connection::abort() noexcept {
+  if (phase_ == Phase::upgraded) {
+    if (auto up = upgraded_.lock()) up->abort();
+    return;
+  }
   auto keep = shared_from_this();
   close();
 }
@@ -532,189 +534,28 @@ bool Connection::closing() const noexcept {
 // --- after an upgrade
 
 UpgradedSocket* Connection::upgrade(std::shared_ptr<Upgraded> protocol) {
-  if (phase_ == Phase::closed || phase_ == Phase::lingering) return nullptr;
-  up_ = std::make_unique<Upgrade>();
-  up_->protocol = std::move(protocol);
+  if (phase_ == Phase::closed || phase_ == Phase::lingering || phase_ == Phase::upgraded) {
+    return nullptr;
+  }
+  core_->untrack(this);
+  std::string unsent = out_.substr(out_sent_);  // the rest of the last response goes first
+  unsent.append(tail_, tail_sent_);
+  core_->buffers.give_back(out_);
+  core_->buffers.give_back(tail_);
+  out_sent_ = tail_sent_ = 0;
+  auto up = std::make_shared<UpgradedConnection>(core_, std::exchange(fd_, -1), std::move(protocol),
+                                                 std::move(unsent), readable_, peer_closed_);
   phase_ = Phase::upgraded;
-  core_->untrack(this);
-  // An end of input already read is the new protocol's to see, after what came before it.
-  close_after_write_ = false;
-  if (peer_closed_) readable_ = true;
-  if (!nothing_to_write()) {  // the rest of the last response goes first
-    Segment head;
-    head.own = out_.substr(out_sent_);
-    head.own.append(tail_, tail_sent_);
-    core_->buffers.give_back(out_);
-    core_->buffers.give_back(tail_);
-    out_sent_ = tail_sent_ = 0;
-    up_->queued = head.own.size();
-    up_->segments.push_back(std::move(head));
+  upgraded_ = up;
+  up->start(this);
+  if (!pending_.empty()) {  // a handshake that finished later: what came behind its request
+    up->early_input(pending_.data(), pending_.size());
+    std::string().swap(pending_);
   }
-  return this;
-}
-
-void Connection::read(bool on) {
-  up_->reads = on;
-  if (!on || phase_ != Phase::upgraded) return;
-  // On the next turn of the loop: the protocol may be in the middle of handling input.
-  asio::post(core_->loop.context(), [self = shared_from_this()] {
-    if (!self->up_->reads || self->phase_ != Phase::upgraded) return;
-    if (!self->pending_.empty()) {  // what came right behind the request that upgraded
-      std::string early = std::move(self->pending_);
-      self->pending_.clear();
-      auto keep = self->up_->protocol;
-      keep->on_data(early.data(), early.size());
-    }
-    if (self->up_->reads && self->readable_ && self->phase_ == Phase::upgraded) {
-      self->read_upgraded();
-    }
-  });
-}
-
-void Connection::read_upgraded() {
-  auto keep = up_->protocol;
-  while (phase_ == Phase::upgraded && up_->reads && readable_) {
-    ssize_t n = ::recv(fd_, read_buffer(), kReadSize, 0);
-    if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) {
-      readable_ = false;
-      return;
-    }
-    if (n < 0 && errno == EINTR) continue;
-    if (n < 0) return close();
-    if (n == 0) {
-      peer_closed_ = true;
-      readable_ = false;
-      return keep->on_peer_closed();
-    }
-    auto size = static_cast<std::size_t>(n);
-    if (size < kReadSize && !peer_closed_) readable_ = false;
-    keep->on_data(read_buffer(), size);
-  }
-}
-
-void Connection::write(Segment segment) {
-  if (phase_ != Phase::upgraded || close_after_write_) {
-    if (segment.done)
-      segment.done->set_error(Error(ErrorKind::unavailable, "the connection is closed"));
-    return;
-  }
-  if (up_->segments.empty() && !writing_) {
-    // The usual case: the socket takes it all at once, and nothing is queued.
-    const std::size_t left = segment.size() - segment.sent;
-    ssize_t n = 0;
-    do {
-      n = ::send(fd_, segment.data() + segment.sent, left, MSG_NOSIGNAL);
-    } while (n < 0 && errno == EINTR);
-    if (n >= 0 && static_cast<std::size_t>(n) == left) {
-      if (segment.done) segment.done->set_value();
-      return;
-    }
-    if (n < 0 && errno != EAGAIN && errno != EWOULDBLOCK) {
-      if (segment.done)
-        segment.done->set_error(Error(ErrorKind::unavailable, "the connection is closed"));
-      auto keep = shared_from_this();  // the protocol may hold no reference of its own
-      return close();
-    }
-    if (n > 0) segment.sent += static_cast<std::size_t>(n);
-    up_->queued = segment.size() - segment.sent;
-    up_->segments.push_back(std::move(segment));
-    writing_ = true;  // the rest when EPOLLOUT says there is room
-    return;
-  }
-  up_->queued += segment.size() - segment.sent;
-  up_->segments.push_back(std::move(segment));
-  if (!writing_) flush_segments();
-}
-
-// Writes queued segments until the socket is full (then EPOLLOUT says when to go on).
-void Connection::flush_segments() {
-  writing_ = false;
-  while (!up_->segments.empty() && fd_ >= 0) {
-    std::array<iovec, 32> parts{};
-    std::size_t count = 0;
-    std::size_t offered = 0;
-    for (std::size_t i = 0; i < up_->segments.size() && count < parts.size(); ++i) {
-      const Segment& s = up_->segments[i];
-      parts[count++] = {const_cast<char*>(s.data()) + s.sent, s.size() - s.sent};
-      offered += s.size() - s.sent;
-    }
-    msghdr message{};
-    message.msg_iov = parts.data();
-    message.msg_iovlen = count;
-    ssize_t n = 0;
-    do {
-      n = ::sendmsg(fd_, &message, MSG_NOSIGNAL);
-    } while (n < 0 && errno == EINTR);
-    if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) {
-      writing_ = true;
-      return;
-    }
-    if (n < 0) {
-      auto keep = shared_from_this();
-      return close();
-    }
-    auto written = static_cast<std::size_t>(n);
-    up_->queued -= written;
-    std::size_t done = 0;
-    while (written > 0) {
-      Segment& s = up_->segments[done];
-      std::size_t left = s.size() - s.sent;
-      if (written < left) {
-        s.sent += written;
-        break;
-      }
-      written -= left;
-      s.sent = s.size();
-      ++done;
-    }
-    segments_written(0, done);
-    if (static_cast<std::size_t>(n) < offered) {
-      writing_ = true;
-      return;
-    }
-  }
-  if (up_->segments.empty() && close_after_write_ && phase_ == Phase::upgraded) linger();
-}
-
-// Segments [from, to) were handed to the socket whole.
-void Connection::segments_written(std::size_t from, std::size_t to) noexcept {
-  for (std::size_t i = from; i < to; ++i) {
-    if (up_->segments[i].done) up_->segments[i].done->set_value();
-  }
-  up_->segments.erase(up_->segments.begin() + static_cast<std::ptrdiff_t>(from),
-                      up_->segments.begin() + static_cast<std::ptrdiff_t>(to));
-  if (up_->segments.empty())
-    std::vector<Segment>().swap(up_->segments);  // an idle socket holds no queue
-}
-
-Future<void> Connection::written() {
-  if (up_->segments.empty()) return make_ready_future();
-  Segment& last = up_->segments.back();
-  if (!last.done) last.done.emplace();
-  return last.done->get_future();
-}
-
-void Connection::drop_unsent() noexcept {
-  std::size_t keep = !up_->segments.empty() && up_->segments.front().sent > 0 ? 1 : 0;
-  for (std::size_t i = keep; i < up_->segments.size(); ++i) {
-    Segment& s = up_->segments[i];
-    up_->queued -= s.size() - s.sent;
-    if (s.done) s.done->set_error(Error(ErrorKind::unavailable, "the connection is closed"));
-  }
-  up_->segments.resize(keep);
-}
-
-void Connection::wait(int which) noexcept {
-  core_->untrack(this);
-  if (which >= 0) core_->track(this, static_cast<Waiting>(which));
-}
-
-void Connection::close_after_write() {
-  if (phase_ != Phase::upgraded) return;
-  auto keep = shared_from_this();
-  close_after_write_ = true;
-  core_->untrack(this);
-  if (up_->segments.empty()) linger();
+  if (auto* h = std::exchange(peer_watch_, nullptr)) up->watch_peer(h);
+  // Off the server's lists; alive while the handler holds it.
+  auto last = std::move(self_);
+  return up.get();
 }
 
 }  // namespace gale::web::detail

@@ -47,11 +47,19 @@ void Readiness::open() {
 }
 
 void Readiness::add(int fd, void* data) {
+  control(EPOLL_CTL_ADD, fd, data);
+}
+
+void Readiness::modify(int fd, void* data) {
+  control(EPOLL_CTL_MOD, fd, data);
+}
+
+void Readiness::control(int operation, int fd, void* data) {
   open();
   epoll_event ev{};
   ev.events = EPOLLIN | EPOLLOUT | EPOLLRDHUP | EPOLLET;
   ev.data.ptr = data;
-  if (::epoll_ctl(state_->descriptor.native_handle(), EPOLL_CTL_ADD, fd, &ev) != 0) {
+  if (::epoll_ctl(state_->descriptor.native_handle(), operation, fd, &ev) != 0) {
     throw Error(ErrorKind::unavailable, std::string("epoll_ctl: ") + std::strerror(errno));
   }
 }

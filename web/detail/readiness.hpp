@@ -30,12 +30,15 @@ class Readiness {
   // Watches `fd` for input, output and hang-ups (edge-triggered); closing the fd removes it.
   // Throws gale::Error(unavailable) if the kernel refuses.
   void add(int fd, void* data);
+  // What the events of `fd` carry from now on (re-armed: its present state is reported again).
+  void modify(int fd, void* data);
   // Stops watching: no handler call after this one.
   void close() noexcept;
 
  private:
   struct State;
   void open();
+  void control(int operation, int fd, void* data);
   static constexpr int kRounds = 4;
   static void wait(const std::shared_ptr<State>& state);
   static int take(State& state);

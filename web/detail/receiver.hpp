@@ -32,13 +32,21 @@ struct SharedFrames {
 class Receiver {
  public:
   virtual void receive(SharedFrames& frames) = 0;
-  // The broadcasts it is in; it leaves them when it closes.
-  std::vector<Broadcast*> broadcasts;
+
+  // The broadcasts it is in (it leaves them when it closes): most sockets are in one, which
+  // costs no allocation.
+  bool in(const Broadcast* b) const noexcept;
+  void joined(Broadcast* b);
+  void left(const Broadcast* b) noexcept;
 
  protected:
   Receiver() = default;
   ~Receiver();
   void leave_broadcasts() noexcept;
+
+ private:
+  Broadcast* first_ = nullptr;
+  std::unique_ptr<std::vector<Broadcast*>> more_;
 };
 
 }  // namespace gale::web::detail

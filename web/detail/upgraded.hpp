@@ -1,8 +1,9 @@
 // What a connection becomes after its last HTTP response: a WebSocket, or an event stream. The
-// connection keeps its socket, its place in the server (max_connections, shutdown) and its
-// deadline lists; the protocol on top is an Upgraded, which it feeds what it reads and tells what
-// happens to the socket. Output goes through the connection's segment queue: a segment is bytes
-// of the connection's own, or bytes shared with other connections (a broadcast frame).
+// socket moves to an UpgradedConnection (upgraded_connection.hpp), which keeps its place in the
+// server (max_connections, shutdown) and its deadline lists; the protocol on top is an Upgraded,
+// which it feeds what it reads and tells what happens to the socket. Output goes through a queue
+// of segments: bytes of the connection's own, or bytes shared with other connections (a
+// broadcast frame).
 #pragma once
 
 #include <cstddef>

@@ -145,7 +145,9 @@ std::size_t FrameDecoder::feed(char* data, std::size_t size, FrameSink& sink) {
     }
     char* at = data + used;
     auto n = static_cast<std::size_t>(std::min<std::uint64_t>(remaining_, size - used));
-    if (header_.masked) mask_offset_ = apply_mask(at, n, header_.mask, mask_offset_);
+    if (header_.masked) {
+      mask_offset_ = static_cast<std::uint8_t>(apply_mask(at, n, header_.mask, mask_offset_) & 3);
+    }
     remaining_ -= n;
     used += n;
     if (!sink.on_frame_data(at, n)) return used;

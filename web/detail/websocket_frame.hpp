@@ -47,12 +47,12 @@ std::string accept_key(std::string_view key);
 bool valid_close_code(std::uint16_t code) noexcept;
 
 struct FrameHeader {
-  bool fin = false;
-  bool rsv1 = false;  // permessage-deflate: the message is compressed
-  Opcode opcode = Opcode::continuation;
-  bool masked = false;
   std::uint64_t length = 0;
   std::array<std::uint8_t, 4> mask{};
+  Opcode opcode = Opcode::continuation;
+  bool fin = false;
+  bool rsv1 = false;  // permessage-deflate: the message is compressed
+  bool masked = false;
 };
 
 // Appends a frame header for `length` payload bytes. A client's frames are masked with `mask`
@@ -104,11 +104,11 @@ class FrameDecoder {
   std::uint8_t head_size_ = 0;
   bool server_;
   bool allow_rsv1_;
-  bool in_message_ = false;  // a fragmented data message is in progress
-  bool in_frame_ = false;    // the header is read, payload bytes remain
+  bool in_message_ = false;       // a fragmented data message is in progress
+  bool in_frame_ = false;         // the header is read, payload bytes remain
+  std::uint8_t mask_offset_ = 0;  // only its low 2 bits matter
   FrameHeader header_;
   std::uint64_t remaining_ = 0;
-  std::size_t mask_offset_ = 0;
   const char* error_ = nullptr;
 };
 

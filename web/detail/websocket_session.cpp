@@ -5,7 +5,7 @@
 #include "gale/loop/error.hpp"
 #include "gale/loop/log.hpp"
 #include "gale/web/broadcast.hpp"
-#include "gale/web/detail/connection.hpp"
+#include "gale/web/detail/endpoint.hpp"
 #include "gale/web/headers.hpp"
 #include "gale/web/metrics.hpp"
 #include "gale/web/request.hpp"
@@ -103,7 +103,7 @@ ws::Inflater& WebSocketSession::inflater() {
 // Lets go of the rare state once it holds nothing that lasts (a ping answered, a backlog read).
 void WebSocketSession::trim_rare() noexcept {
   if (!rare_ || in_message_ || !rare_->backlog.empty() || !rare_->close_reason.empty() ||
-      rare_->deflater) {
+      !rare_->subprotocol.empty() || rare_->deflater) {
     return;
   }
   if (rare_->inflater && !deflate_->client_no_context_takeover) return;
@@ -113,6 +113,11 @@ void WebSocketSession::trim_rare() noexcept {
 const std::string& WebSocketSession::close_reason() const noexcept {
   static const std::string none;
   return rare_ ? rare_->close_reason : none;
+}
+
+const std::string& WebSocketSession::subprotocol() const noexcept {
+  static const std::string none;
+  return rare_ ? rare_->subprotocol : none;
 }
 
 // --- input
@@ -139,7 +144,8 @@ void WebSocketSession::decode(char* data, std::size_t size) {
 
 bool WebSocketSession::on_frame_begin(const ws::FrameHeader& header) {
   if (close_received_) return false;  // nothing counts after a close frame
-  frame_ = header;
+  frame_opcode_ = header.opcode;
+  frame_fin_ = header.fin;
   if (ws::is_control(header.opcode)) {
     rare().control.clear();
     return true;
@@ -155,7 +161,7 @@ bool WebSocketSession::on_frame_begin(const ws::FrameHeader& header) {
 }
 
 bool WebSocketSession::on_frame_data(char* data, std::size_t size) {
-  if (ws::is_control(frame_.opcode)) {
+  if (ws::is_control(frame_opcode_)) {
     rare().control.append(data, size);
     return true;
   }
@@ -188,8 +194,8 @@ bool WebSocketSession::take_data(const char* data, std::size_t size) {
 }
 
 bool WebSocketSession::on_frame_end() {
-  if (ws::is_control(frame_.opcode)) return on_control();
-  if (!frame_.fin || state_ != State::open) return true;
+  if (ws::is_control(frame_opcode_)) return on_control();
+  if (!frame_fin_ || state_ != State::open) return true;
   return end_message();
 }
 
@@ -263,7 +269,7 @@ void WebSocketSession::message_done(const Future<void>& done) {
 
 bool WebSocketSession::on_control() {
   auto self = shared_from_this();
-  switch (frame_.opcode) {
+  switch (frame_opcode_) {
     case ws::Opcode::ping:
       if (state_ == State::open) send_control(ws::Opcode::pong, rare().control);
       if (handler_ != nullptr) handler_->on_ping(rare().control);

@@ -52,6 +52,8 @@ class WebSocketSession final : public Upgraded,
   bool closed() const noexcept { return state_ != State::open; }
   const std::optional<std::uint16_t>& close_code() const noexcept { return close_code_; }
   const std::string& close_reason() const noexcept;
+  void set_subprotocol(std::string name) { rare().subprotocol = std::move(name); }
+  const std::string& subprotocol() const noexcept;
   bool compressed() const noexcept { return deflate_.has_value(); }
 
   // Upgraded
@@ -90,13 +92,13 @@ class WebSocketSession final : public Upgraded,
   Metrics& metrics_;
   ws::FrameDecoder decoder_;
   std::optional<ws::DeflateParams> deflate_;
-  ws::FrameHeader frame_;  // the frame being read
-  std::string message_;    // the data message being read
+  std::string message_;  // the data message being read
   // What most idle sockets never need, made on first use: an idle WebSocket stays small.
   struct Rare {
     std::string control;  // the control frame being read
     std::string backlog;  // input behind a message still being handled
     std::string close_reason;
+    std::string subprotocol;  // the one select_subprotocol() chose
     std::unique_ptr<ws::Inflater> inflater;
     std::unique_ptr<ws::Deflater> deflater;  // with context takeover only
   };
@@ -107,6 +109,8 @@ class WebSocketSession final : public Upgraded,
   std::optional<std::uint16_t> close_code_;
   Utf8Stream utf8_;
   ws::Opcode message_opcode_ = ws::Opcode::text;
+  ws::Opcode frame_opcode_ = ws::Opcode::continuation;  // the frame being read
+  bool frame_fin_ = false;
   State state_ = State::open;
   bool message_compressed_ = false;
   bool in_message_ = false;  // a data message's frames are arriving
