@@ -12,6 +12,7 @@
 #include "gale/loop/fork_guard.hpp"
 #include "gale/loop/log.hpp"
 #include "gale/web/detail/response_sink.hpp"
+#include "gale/web/detail/upgraded_connection.hpp"
 #include "gale/web/detail/utf8.hpp"
 #include "gale/web/http_error.hpp"
 #include "gale/web/http_server.hpp"
@@ -281,9 +282,8 @@ void Application::end_handler(RequestHandler& h) {
 
 // After an upgrade (a WebSocket, an event stream) the handler lives on with its connection.
 void Application::hand_over(std::unique_ptr<RequestHandler> owned) {
-  if (!owned->upgraded_) return;
-  auto protocol = std::move(owned->upgraded_);
-  protocol->adopt(std::move(owned));
+  auto protocol = owned->sink_ ? owned->sink_->upgraded() : nullptr;
+  if (protocol) protocol->adopt(std::move(owned));
 }
 
 void Application::log_request(const RequestHandler& handler) const {

@@ -31,14 +31,11 @@ std::string event_bytes(std::string_view data, std::string_view event, std::stri
   return out;
 }
 
-EventStreamSession::EventStreamSession(EventStreamHandler& handler, const Settings& settings,
-                                       Metrics& metrics)
-    : handler_(&handler), settings_(settings), metrics_(metrics) {}
+EventStreamSession::EventStreamSession(EventStreamHandler& handler) : handler_(&handler) {}
 
-void EventStreamSession::attach(UpgradedSocket* socket) noexcept {
-  socket_ = socket;
+void EventStreamSession::attach() noexcept {
   attached_ = true;
-  ++metrics_.long_lived().event_streams;
+  ++metrics().long_lived().event_streams;
 }
 
 EventStreamSession::~EventStreamSession() {
@@ -49,87 +46,86 @@ void EventStreamSession::adopt(std::unique_ptr<RequestHandler> owner) {
   owner_ = std::move(owner);
   opened_ = true;
   if (handler_ != nullptr) handler_->release_sink();
-  if (socket_ == nullptr) return on_closed();
-  socket_->read(true);  // only to notice the end: what a client sends is dropped
+  if (!socket_open()) return on_closed();
+  read(true);  // only to notice the end: what a client sends is dropped
   arm_keepalive();
 }
 
 void EventStreamSession::arm_keepalive() noexcept {
-  if (socket_ == nullptr) return;
-  socket_->wait(settings_.websocket_ping_interval.count() > 0 ? kWaitPing : -1);
+  if (!socket_open()) return;
+  wait(settings().websocket_ping_interval.count() > 0 ? kWaitPing : -1);
 }
 
-Future<void> EventStreamSession::write(std::string bytes) {
-  if (socket_ == nullptr || closing_) {
+Future<void> EventStreamSession::send_event(std::string bytes) {
+  if (!socket_open() || closing_) {
     return make_exceptional_future<void>(
         Error(ErrorKind::unavailable, "the event stream is closed"));
   }
-  std::size_t queued = socket_->queued_bytes();
-  if (queued > 0 && queued + bytes.size() > settings_.websocket_max_queued_bytes) {
+  std::size_t queued = queued_bytes();
+  if (queued > 0 && queued + bytes.size() > settings().websocket_max_queued_bytes) {
     too_slow();
     return make_exceptional_future<void>(
         Error(ErrorKind::unavailable, "the event stream is closed"));
   }
   Segment s;
   s.own = std::move(bytes);
-  socket_->write(std::move(s));
-  if (socket_ == nullptr) {
+  write(std::move(s));
+  if (!socket_open()) {
     return make_exceptional_future<void>(
         Error(ErrorKind::unavailable, "the event stream is closed"));
   }
-  return socket_->written();
+  return written();
 }
 
 void EventStreamSession::receive(SharedFrames& frames) {
-  if (socket_ == nullptr || closing_) return;
+  if (!socket_open() || closing_) return;
   const auto& bytes = frames.event_stream_bytes();
-  std::size_t queued = socket_->queued_bytes();
-  if (queued > 0 && queued + bytes->size() > settings_.websocket_max_queued_bytes)
+  std::size_t queued = queued_bytes();
+  if (queued > 0 && queued + bytes->size() > settings().websocket_max_queued_bytes)
     return too_slow();
   Segment s;
   s.shared = bytes;
-  socket_->write(std::move(s));
+  write(std::move(s));
 }
 
 void EventStreamSession::too_slow() {
-  ++metrics_.long_lived().slow_consumers;
+  ++metrics().long_lived().slow_consumers;
   log::warning("gale.web",
                "closing an event stream that does not take what is written ({} bytes "
                "queued, bound {})",
-               socket_->queued_bytes(), settings_.websocket_max_queued_bytes);
-  socket_->abort();
+               queued_bytes(), settings().websocket_max_queued_bytes);
+  abort();
 }
 
-void EventStreamSession::close() {
-  if (socket_ == nullptr || closing_) return;
+void EventStreamSession::end_stream() {
+  if (!socket_open() || closing_) return;
   closing_ = true;
-  socket_->close_after_write();
+  close_after_write();
 }
 
 void EventStreamSession::on_data(char*, std::size_t) {}
 
 void EventStreamSession::on_peer_closed() {
-  if (socket_ != nullptr) socket_->abort();
+  if (socket_open()) abort();
 }
 
-void EventStreamSession::on_timeout(int list) {
-  if (socket_ == nullptr) return;
-  if (list != kWaitPing || closing_) return socket_->abort();
+void EventStreamSession::on_timeout(int which) {
+  if (!socket_open()) return;
+  if (which != kWaitPing || closing_) return abort();
   Segment s;
   s.own = ": keep-alive\n\n";
-  socket_->write(std::move(s));
+  write(std::move(s));
   arm_keepalive();
 }
 
 void EventStreamSession::on_shutdown() {
-  close();
+  end_stream();
 }
 
 void EventStreamSession::on_closed() noexcept {
-  socket_ = nullptr;
   if (!closed_ && attached_) {
     closed_ = true;
-    --metrics_.long_lived().event_streams;
+    --metrics().long_lived().event_streams;
     leave_broadcasts();
   }
   if (!opened_ || handler_ == nullptr || on_close_called_) return;
@@ -171,13 +167,10 @@ Future<void> EventStreamHandler::get(std::string_view arg) {
   headers_sent_ = true;
   finished_ = true;
   sink_->send(std::move(head), {}, false, false);
-  auto session =
-      std::make_shared<detail::EventStreamSession>(*this, settings(), application().metrics());
-  detail::UpgradedSocket* socket = sink_->upgrade(session);
-  if (socket == nullptr) return make_ready_future();
-  session->attach(socket);
+  auto session = std::make_shared<detail::EventStreamSession>(*this);
+  if (!sink_->upgrade(session)) return make_ready_future();
+  session->attach();
   session_ = session;
-  upgraded_ = session;
   return open(arg);
 }
 
@@ -202,7 +195,7 @@ Future<void> EventStreamHandler::send(std::string_view data, std::string_view ev
     return make_exceptional_future<void>(
         Error(ErrorKind::unavailable, "the event stream is closed"));
   }
-  return s->write(detail::event_bytes(data, event, id));
+  return s->send_event(detail::event_bytes(data, event, id));
 }
 
 Future<void> EventStreamHandler::send_retry(std::chrono::milliseconds retry) {
@@ -211,11 +204,11 @@ Future<void> EventStreamHandler::send_retry(std::chrono::milliseconds retry) {
     return make_exceptional_future<void>(
         Error(ErrorKind::unavailable, "the event stream is closed"));
   }
-  return s->write("retry: " + std::to_string(retry.count()) + "\n\n");
+  return s->send_event("retry: " + std::to_string(retry.count()) + "\n\n");
 }
 
 void EventStreamHandler::close() {
-  if (auto s = session_.lock()) s->close();
+  if (auto s = session_.lock()) s->end_stream();
 }
 
 bool EventStreamHandler::closed() const noexcept {

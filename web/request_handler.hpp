@@ -52,7 +52,6 @@ namespace gale::web {
 class Application;
 namespace detail {
 class ResponseSink;
-class Upgraded;
 }  // namespace detail
 class WebSocketHandler;
 class EventStreamHandler;
@@ -166,7 +165,6 @@ class RequestHandler {
   std::unique_ptr<HTTPServerRequest> request_;
   PathArgs path_args_;
   std::shared_ptr<detail::ResponseSink> sink_;
-  std::shared_ptr<detail::Upgraded> upgraded_;  // set by an upgrade: the protocol takes the handler
   HTTPHeaders headers_;
   std::string body_;
   std::unique_ptr<std::string> reason_;  // a reason phrase of the handler's own (rare)

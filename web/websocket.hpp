@@ -108,7 +108,8 @@ class WebSocketHandler : public RequestHandler {
  private:
   friend class detail::WebSocketSession;
   friend class Broadcast;
-  std::string handshake(std::string_view arg);
+  // The 101 response's head; the session it made is held by the caller until the upgrade.
+  std::string handshake(std::string_view arg, std::shared_ptr<detail::WebSocketSession>& session);
   void release_sink() noexcept { sink_.reset(); }
   std::weak_ptr<detail::WebSocketSession> session_;
 };

@@ -89,7 +89,8 @@ void WebSocketHandler::on_pong(std::string_view) {}
 void WebSocketHandler::on_close() {}
 
 // Checks the handshake and answers 101, or throws the HTTPError that says why not.
-std::string WebSocketHandler::handshake(std::string_view) {
+std::string WebSocketHandler::handshake(std::string_view,
+                                        std::shared_ptr<detail::WebSocketSession>& session) {
   const auto& r = request();
   const auto& h = r.headers;
   if (r.method != "GET" || r.version != "HTTP/1.1") {
@@ -135,27 +136,21 @@ std::string WebSocketHandler::handshake(std::string_view) {
     }
   }
   head += "\r\n";
-  auto session =
-      std::make_shared<detail::WebSocketSession>(*this, s, application().metrics(), deflate);
+  session = std::make_shared<detail::WebSocketSession>(*this, deflate);
   if (!subprotocol.empty()) session->set_subprotocol(std::move(subprotocol));
   session_ = session;
-  upgraded_ = session;
   return head;
 }
 
 Future<void> WebSocketHandler::get(std::string_view arg) {
-  std::string head = handshake(arg);
+  std::shared_ptr<detail::WebSocketSession> session;
+  std::string head = handshake(arg, session);
   set_status(101);
   headers_sent_ = true;
   finished_ = true;
   sink_->send(std::move(head), {}, false, true);
-  auto session = session_.lock();
-  detail::UpgradedSocket* socket = sink_->upgrade(session);
-  if (socket == nullptr) {  // the client went away meanwhile
-    upgraded_.reset();
-    return make_ready_future();
-  }
-  session->attach(socket);
+  if (!sink_->upgrade(session)) return make_ready_future();  // the client went away meanwhile
+  session->attach();
   return open(arg);
 }
 

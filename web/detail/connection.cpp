@@ -169,7 +169,7 @@ void Connection::start() {
 // What the kernel says of the socket (with the server holding a reference for the call).
 void Connection::on_events(std::uint32_t events) {
   if (phase_ == Phase::upgraded) {  // an event of the batch that the upgrade was in
-    if (auto up = upgraded_.lock()) up->on_events(events);
+    if (auto up = upgraded_) up->on_events(events);
     return;
   }
   if (phase_ == Phase::closed) return;
@@ -245,7 +245,7 @@ void Connection::feed(const char* data, std::size_t size) {
       http_parser_pause(&parser_, 0);
       dispatch();
       if (phase_ == Phase::upgraded) {  // the first bytes of the new protocol
-        if (auto up = upgraded_.lock(); up && size > 0) up->early_input(data, size);
+        if (upgraded_ && size > 0) upgraded_->early_input(data, size);
         return;
       }
       if (phase_ == Phase::handling) {  // waits for the handler, which answers asynchronously
@@ -496,17 +496,20 @@ void Connection::recycle(std::unique_ptr<HTTPServerRequest> request) noexcept {
   core_->recycle(std::move(request));
 }
 
+std::shared_ptr<UpgradedConnection> Connection::upgraded() const noexcept {
+  return upgraded_;
+}
+
 bool Connection::peer_gone() const noexcept {
   if (phase_ == Phase::upgraded) {
-    auto up = upgraded_.lock();
-    return !up || up->peer_gone();
+    return !upgraded_ || upgraded_->peer_gone();
   }
   return peer_closed_ || phase_ == Phase::closed;
 }
 
 void Connection::watch_peer(RequestHandler* handler) noexcept {
   if (phase_ == Phase::upgraded) {
-    if (auto up = upgraded_.lock()) return up->watch_peer(handler);
+    if (upgraded_) return upgraded_->watch_peer(handler);
     if (handler != nullptr) handler->notify_connection_close();
     return;
   }
@@ -520,7 +523,7 @@ void Connection::peer_went_away() noexcept {
 
 void Connection::abort() noexcept {
   if (phase_ == Phase::upgraded) {
-    if (auto up = upgraded_.lock()) up->abort();
+    if (auto up = upgraded_) up->close();
     return;
   }
   auto keep = shared_from_this();
@@ -533,9 +536,9 @@ bool Connection::closing() const noexcept {
 
 // --- after an upgrade
 
-UpgradedSocket* Connection::upgrade(std::shared_ptr<Upgraded> protocol) {
+bool Connection::upgrade(const std::shared_ptr<UpgradedConnection>& up) {
   if (phase_ == Phase::closed || phase_ == Phase::lingering || phase_ == Phase::upgraded) {
-    return nullptr;
+    return false;
   }
   core_->untrack(this);
   std::string unsent = out_.substr(out_sent_);  // the rest of the last response goes first
@@ -543,11 +546,9 @@ UpgradedSocket* Connection::upgrade(std::shared_ptr<Upgraded> protocol) {
   core_->buffers.give_back(out_);
   core_->buffers.give_back(tail_);
   out_sent_ = tail_sent_ = 0;
-  auto up = std::make_shared<UpgradedConnection>(core_, std::exchange(fd_, -1), std::move(protocol),
-                                                 std::move(unsent), readable_, peer_closed_);
   phase_ = Phase::upgraded;
   upgraded_ = up;
-  up->start(this);
+  up->take_over(core_, std::exchange(fd_, -1), std::move(unsent), readable_, peer_closed_, this);
   if (!pending_.empty()) {  // a handshake that finished later: what came behind its request
     up->early_input(pending_.data(), pending_.size());
     std::string().swap(pending_);
@@ -555,7 +556,7 @@ UpgradedSocket* Connection::upgrade(std::shared_ptr<Upgraded> protocol) {
   if (auto* h = std::exchange(peer_watch_, nullptr)) up->watch_peer(h);
   // Off the server's lists; alive while the handler holds it.
   auto last = std::move(self_);
-  return up.get();
+  return true;
 }
 
 }  // namespace gale::web::detail

@@ -49,7 +49,8 @@ class Connection final : public Endpoint, public ResponseSink {
   void watch_peer(RequestHandler* handler) noexcept override;
   // The socket goes to an UpgradedConnection, which takes this connection's place in the server;
   // this one lives on, without a socket, only while the handler that upgraded holds it.
-  UpgradedSocket* upgrade(std::shared_ptr<Upgraded> protocol) override;
+  bool upgrade(const std::shared_ptr<UpgradedConnection>& up) override;
+  std::shared_ptr<UpgradedConnection> upgraded() const noexcept override;
 
  private:
   enum class Phase : std::uint8_t { idle, headers, body, handling, upgraded, lingering, closed };
@@ -101,7 +102,8 @@ class Connection final : public Endpoint, public ResponseSink {
   std::size_t out_sent_ = 0;
   std::size_t tail_sent_ = 0;
   std::vector<Promise<void>> drain_waiters_;
-  std::weak_ptr<UpgradedConnection> upgraded_;  // what it became (Phase::upgraded)
+  // What it became (Phase::upgraded), held until the handler that upgraded is done with it.
+  std::shared_ptr<UpgradedConnection> upgraded_;
 };
 
 }  // namespace gale::web::detail

@@ -9,7 +9,7 @@
 
 #include "gale/loop/future.hpp"
 #include "gale/web/detail/receiver.hpp"
-#include "gale/web/detail/upgraded.hpp"
+#include "gale/web/detail/upgraded_connection.hpp"
 
 namespace gale::web {
 class EventStreamHandler;
@@ -23,26 +23,28 @@ namespace gale::web::detail {
 // An event in the text/event-stream format: "event:", "id:", one "data:" per line, a blank line.
 std::string event_bytes(std::string_view data, std::string_view event, std::string_view id);
 
-class EventStreamSession final : public Upgraded,
-                                 public Receiver,
-                                 public std::enable_shared_from_this<EventStreamSession> {
+class EventStreamSession final : public UpgradedConnection, public Receiver {
  public:
-  EventStreamSession(EventStreamHandler& handler, const Settings& settings, Metrics& metrics);
+  explicit EventStreamSession(EventStreamHandler& handler);
   ~EventStreamSession() override;
 
-  void attach(UpgradedSocket* socket) noexcept;
+  // The connection took the socket after the head (counted as an open stream from here on).
+  void attach() noexcept;
   void adopt(std::unique_ptr<RequestHandler> owner) override;
   void handler_gone() noexcept { handler_ = nullptr; }
 
-  Future<void> write(std::string bytes);
+  Future<void> send_event(std::string bytes);
   void receive(SharedFrames& frames) override;
-  void close();
+  // Ends the stream once what is queued is written.
+  void end_stream();
   bool closed() const noexcept { return closed_ || closing_; }
 
+  void on_timeout(int which) override;
+  void on_shutdown() override;
+
+ protected:
   void on_data(char* data, std::size_t size) override;
   void on_peer_closed() override;
-  void on_timeout(int list) override;
-  void on_shutdown() override;
   void on_closed() noexcept override;
 
  private:
@@ -51,9 +53,6 @@ class EventStreamSession final : public Upgraded,
 
   EventStreamHandler* handler_;
   std::unique_ptr<RequestHandler> owner_;
-  UpgradedSocket* socket_ = nullptr;
-  const Settings& settings_;
-  Metrics& metrics_;
   bool attached_ = false;
   bool opened_ = false;
   bool closing_ = false;

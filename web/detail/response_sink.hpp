@@ -7,7 +7,6 @@
 #include "gale/loop/future.hpp"
 #include "gale/loop/unique_function.hpp"
 #include "gale/web/detail/buffer_pool.hpp"
-#include "gale/web/detail/upgraded.hpp"
 
 namespace gale::web {
 struct HTTPServerRequest;
@@ -15,6 +14,8 @@ class RequestHandler;
 }  // namespace gale::web
 
 namespace gale::web::detail {
+
+class UpgradedConnection;
 
 class ResponseSink {
  public:
@@ -39,9 +40,11 @@ class ResponseSink {
   // Tells `handler` once when the peer is gone (at once if it already is): its
   // notify_connection_close(); null stops watching.
   virtual void watch_peer(RequestHandler* handler) noexcept = 0;
-  // After the last HTTP response (a 101, an event stream's head, sent): the connection carries
-  // `protocol` from now on, reading paused. Null if the connection is closed.
-  virtual UpgradedSocket* upgrade(std::shared_ptr<Upgraded> protocol) = 0;
+  // After the last HTTP response (a 101, an event stream's head, sent): `up` takes the socket
+  // and the connection's place, reading paused. False if the connection is closed.
+  virtual bool upgrade(const std::shared_ptr<UpgradedConnection>& up) = 0;
+  // What upgrade() handed the socket to (null without one).
+  virtual std::shared_ptr<UpgradedConnection> upgraded() const noexcept = 0;
 };
 
 }  // namespace gale::web::detail

@@ -9,6 +9,7 @@
 #include <utility>
 
 #include "gale/loop/error.hpp"
+#include "gale/web/application.hpp"
 #include "gale/web/detail/server_core.hpp"
 #include "gale/web/request_handler.hpp"
 
@@ -32,27 +33,22 @@ ssize_t without_eintr(Send send) {
 
 }  // namespace
 
-UpgradedConnection::UpgradedConnection(std::shared_ptr<ServerCore> core, int fd,
-                                       std::shared_ptr<Upgraded> protocol, std::string unsent,
-                                       bool readable, bool peer_closed)
-    : core_(std::move(core)),
-      protocol_(std::move(protocol)),
-      fd_(fd),
-      readable_(readable || peer_closed),  // an end of input already seen is the protocol's too
-      peer_closed_(peer_closed) {
+UpgradedConnection::~UpgradedConnection() {
+  if (fd_ >= 0) ::close(fd_);  // never taken over whole (an open one holds itself)
+}
+
+void UpgradedConnection::take_over(std::shared_ptr<ServerCore> core, int fd, std::string unsent,
+                                   bool readable, bool peer_closed, Endpoint* replaced) {
+  core_ = std::move(core);
+  fd_ = fd;
+  readable_ = readable || peer_closed;  // an end of input already seen is the protocol's too
+  peer_closed_ = peer_closed;
+  self_ = shared_from_this();
+  core_->replace(replaced, this);
   if (!unsent.empty()) {
     queued_ = unsent.size();
     segments_.push_back(Segment{std::move(unsent), nullptr, 0, std::nullopt});
   }
-}
-
-UpgradedConnection::~UpgradedConnection() {
-  close();
-}
-
-void UpgradedConnection::start(Endpoint* replaced) {
-  self_ = shared_from_this();
-  core_->replace(replaced, this);
   try {
     // Re-armed: the kernel reports the socket's present state to the new endpoint.
     core_->readiness.modify(fd_, static_cast<Endpoint*>(this));
@@ -60,6 +56,14 @@ void UpgradedConnection::start(Endpoint* replaced) {
     return close();
   }
   if (!segments_.empty()) flush();
+}
+
+const Settings& UpgradedConnection::settings() const noexcept {
+  return core_->settings;
+}
+
+Metrics& UpgradedConnection::metrics() const noexcept {
+  return core_->app.metrics();
 }
 
 void UpgradedConnection::early_input(const char* data, std::size_t size) {
@@ -90,14 +94,6 @@ void UpgradedConnection::on_events(std::uint32_t events) {
   if (reads_ && readable_ && fd_ >= 0) read_now();
 }
 
-void UpgradedConnection::on_timeout(int which) {
-  if (auto keep = protocol_) keep->on_timeout(which);
-}
-
-void UpgradedConnection::on_shutdown() {
-  if (auto keep = protocol_) keep->on_shutdown();
-}
-
 // --- reading
 
 void UpgradedConnection::read(bool on) {
@@ -109,8 +105,7 @@ void UpgradedConnection::read(bool on) {
     if (!self->reads_ || self->fd_ < 0) return;
     if (self->early_) {  // what came right behind the request that upgraded
       auto early = std::move(self->early_);
-      auto keep = self->protocol_;
-      if (keep) keep->on_data(early->data(), early->size());
+      self->on_data(early->data(), early->size());
     }
     if (self->reads_ && self->readable_ && self->fd_ >= 0 && !self->lingering_) self->read_now();
   });
@@ -119,8 +114,8 @@ void UpgradedConnection::read(bool on) {
 // Reads while the protocol wants input and the socket has it; a short read means the socket is
 // empty (the kernel reports the next bytes), unless the peer has closed: then the end is read too.
 void UpgradedConnection::read_now() {
-  auto keep = protocol_;
-  while (keep && fd_ >= 0 && reads_ && readable_ && !lingering_) {
+  auto keep = shared_from_this();  // the protocol may close the socket and let go of itself
+  while (fd_ >= 0 && reads_ && readable_ && !lingering_) {
     ssize_t n = ::recv(fd_, read_buffer(), kReadSize, 0);
     if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) {
       readable_ = false;
@@ -131,11 +126,11 @@ void UpgradedConnection::read_now() {
     if (n == 0) {
       peer_closed_ = true;
       readable_ = false;
-      return keep->on_peer_closed();
+      return on_peer_closed();
     }
     auto size = static_cast<std::size_t>(n);
     if (size < kReadSize && !peer_closed_) readable_ = false;
-    keep->on_data(read_buffer(), size);
+    on_data(read_buffer(), size);
   }
 }
 
@@ -246,6 +241,7 @@ void UpgradedConnection::drop_unsent() noexcept {
 }
 
 void UpgradedConnection::wait(int which) noexcept {
+  if (fd_ < 0) return;
   core_->untrack(this);
   if (which >= 0) core_->track(this, static_cast<Waiting>(which));
 }
@@ -303,10 +299,9 @@ void UpgradedConnection::close() noexcept {
     if (s.done) s.done->set_error(closed_error());
   }
   peer_went_away();
-  // The protocol may hold the last reference to this connection.
-  if (auto protocol = std::move(protocol_)) protocol->on_closed();
+  on_closed();
   // The connection may go away with this reference, at the end of this call: whoever called
-  // close() holds one of its own (an event batch, a timer, the protocol's call).
+  // close() holds one of its own (an event batch, a timer, a posted call).
   auto last = std::move(self_);
 }
 

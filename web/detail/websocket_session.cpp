@@ -49,17 +49,12 @@ void compact(HTTPServerRequest& r) {
 
 }  // namespace
 
-WebSocketSession::WebSocketSession(WebSocketHandler& handler, const Settings& settings,
-                                   Metrics& metrics, std::optional<ws::DeflateParams> deflate)
-    : handler_(&handler),
-      settings_(settings),
-      metrics_(metrics),
-      decoder_(true, deflate.has_value()),
-      deflate_(deflate) {}
+WebSocketSession::WebSocketSession(WebSocketHandler& handler,
+                                   std::optional<ws::DeflateParams> deflate)
+    : handler_(&handler), decoder_(true, deflate.has_value()), deflate_(deflate) {}
 
-void WebSocketSession::attach(UpgradedSocket* socket) noexcept {
-  socket_ = socket;
-  ++metrics_.long_lived().websockets;
+void WebSocketSession::attach() noexcept {
+  ++metrics().long_lived().websockets;
 }
 
 WebSocketSession::~WebSocketSession() {
@@ -70,23 +65,22 @@ void WebSocketSession::adopt(std::unique_ptr<RequestHandler> owner) {
   owner_ = std::move(owner);
   opened_ = true;
   if (handler_ != nullptr) {
-    handler_->release_sink();  // the connection owns this session: no cycle
+    handler_->release_sink();  // the HTTP connection goes: this session has the socket
     compact(handler_->request());
   }
   if (state_ == State::closed) {  // the connection closed while open() ran
     on_closed();
     return;
   }
-  if (socket_ != nullptr) {
-    socket_->read(true);
+  if (socket_open()) {
+    read(true);
     arm_ping();
   }
 }
 
 // The next ping is due websocket_ping_interval from now (0: no pings).
 void WebSocketSession::arm_ping() noexcept {
-  if (socket_ != nullptr)
-    socket_->wait(settings_.websocket_ping_interval.count() > 0 ? kWaitPing : -1);
+  if (socket_open()) wait(settings().websocket_ping_interval.count() > 0 ? kWaitPing : -1);
 }
 
 WebSocketSession::Rare& WebSocketSession::rare() {
@@ -172,7 +166,7 @@ bool WebSocketSession::on_frame_data(char* data, std::size_t size) {
 // text, checked as UTF-8 as they come (a message split inside a character is fine).
 bool WebSocketSession::take_data(const char* data, std::size_t size) {
   if (state_ != State::open) return true;  // after our close frame: read and dropped
-  const std::size_t limit = settings_.websocket_max_message_size;
+  const std::size_t limit = settings().websocket_max_message_size;
   const std::size_t before = message_.size();
   if (message_compressed_) {
     if (!inflater().feed(data, size, message_, limit)) {
@@ -202,7 +196,7 @@ bool WebSocketSession::on_frame_end() {
 bool WebSocketSession::end_message() {
   if (message_compressed_) {
     const std::size_t before = message_.size();
-    const std::size_t limit = settings_.websocket_max_message_size;
+    const std::size_t limit = settings().websocket_max_message_size;
     bool ok = inflater().finish(message_, limit);  // a message of no bytes has none made yet
     if (!ok) {
       return message_.size() > limit
@@ -226,7 +220,7 @@ bool WebSocketSession::end_message() {
 
 // Hands a message to on_message; false (decoding pauses) while its Future is pending.
 bool WebSocketSession::deliver(std::string message, bool binary) {
-  ++metrics_.long_lived().messages_in;
+  ++metrics().long_lived().messages_in;
   if (handler_ == nullptr) return true;
   Future<void> done;
   auto text = std::make_shared<std::string>(std::move(message));  // alive until on_message ends
@@ -240,8 +234,8 @@ bool WebSocketSession::deliver(std::string message, bool binary) {
     return state_ == State::open;
   }
   busy_ = true;
-  if (socket_ != nullptr) socket_->read(false);
-  done.add_done_callback([self = shared_from_this(), text](const Future<void>& f) {
+  if (socket_open()) read(false);
+  done.add_done_callback([self = me(), text](const Future<void>& f) {
     self->message_done(f);
     if (self->state_ == State::closed) return self->release_handler();
     // What came in meanwhile, then the socket again.
@@ -249,8 +243,8 @@ bool WebSocketSession::deliver(std::string message, bool binary) {
     if (self->rare_) backlog = std::exchange(self->rare_->backlog, std::string());
     if (!backlog.empty()) self->decode(backlog.data(), backlog.size());
     self->trim_rare();
-    if (!self->busy_ && self->socket_ != nullptr && self->state_ != State::closed) {
-      self->socket_->read(true);
+    if (!self->busy_ && self->socket_open() && self->state_ != State::closed) {
+      self->read(true);
     }
   });
   return false;
@@ -322,18 +316,17 @@ void WebSocketSession::on_close_frame() {
     }
     state_ = State::closing;
   }
-  if (socket_ != nullptr)
-    socket_->close_after_write();  // the server closes the TCP connection first
+  if (socket_open()) close_after_write();  // the server closes the TCP connection first
 }
 
 // --- output
 
 void WebSocketSession::send_control(ws::Opcode opcode, std::string_view payload) {
-  if (socket_ == nullptr) return;
+  if (!socket_open()) return;
   Segment s;
   ws::append_header(s.own, opcode, true, false, payload.size());
   s.own.append(payload);
-  socket_->write(std::move(s));
+  write(std::move(s));
 }
 
 void WebSocketSession::send_close(std::uint16_t code, std::string_view reason) {
@@ -342,22 +335,21 @@ void WebSocketSession::send_close(std::uint16_t code, std::string_view reason) {
 
 // Whether `bytes` more may be queued; if not, the consumer is too slow: closed with 1008.
 bool WebSocketSession::room_for(std::size_t bytes) {
-  std::size_t queued = socket_ != nullptr ? socket_->queued_bytes() : 0;
-  if (queued == 0 || queued + bytes <= settings_.websocket_max_queued_bytes) return true;
-  ++metrics_.long_lived().slow_consumers;
+  std::size_t queued = socket_open() ? queued_bytes() : 0;
+  if (queued == 0 || queued + bytes <= settings().websocket_max_queued_bytes) return true;
+  ++metrics().long_lived().slow_consumers;
   log::warning("gale.web",
                "closing a WebSocket that does not take what is written ({} bytes queued, "
                "bound {}) ({})",
-               queued, settings_.websocket_max_queued_bytes,
+               queued, settings().websocket_max_queued_bytes,
                handler_ != nullptr ? handler_->request().request_id : std::string("-"));
-  if (socket_ != nullptr) socket_->drop_unsent();
+  if (socket_open()) drop_unsent();
   fail(ws::kClosePolicy, "too slow to take the messages sent");
   return false;
 }
 
 Future<void> WebSocketSession::send_message(std::string_view message, bool binary) {
-  if (state_ != State::open || socket_ == nullptr)
-    return make_exceptional_future<void>(closed_error());
+  if (state_ != State::open || !socket_open()) return make_exceptional_future<void>(closed_error());
   Segment s;
   const auto opcode = binary ? ws::Opcode::binary : ws::Opcode::text;
   if (deflate_) {
@@ -377,19 +369,19 @@ Future<void> WebSocketSession::send_message(std::string_view message, bool binar
     s.own.append(message);
   }
   if (!room_for(s.own.size())) return make_exceptional_future<void>(closed_error());
-  ++metrics_.long_lived().messages_out;
-  socket_->write(std::move(s));
-  return socket_ != nullptr ? socket_->written() : make_exceptional_future<void>(closed_error());
+  ++metrics().long_lived().messages_out;
+  write(std::move(s));
+  return socket_open() ? written() : make_exceptional_future<void>(closed_error());
 }
 
 void WebSocketSession::receive(SharedFrames& frames) {
-  if (state_ != State::open || socket_ == nullptr) return;
+  if (state_ != State::open || !socket_open()) return;
   const auto& frame = frames.websocket_frame(deflate_.has_value());
   if (!room_for(frame->size())) return;
-  ++metrics_.long_lived().messages_out;
+  ++metrics().long_lived().messages_out;
   Segment s;
   s.shared = frame;
-  socket_->write(std::move(s));
+  write(std::move(s));
 }
 
 void WebSocketSession::send_ping(std::string_view data) {
@@ -400,7 +392,7 @@ void WebSocketSession::start_close(std::uint16_t code, std::string_view reason) 
   if (state_ != State::open) return;
   state_ = State::closing;
   send_close(code, reason);
-  if (socket_ != nullptr) socket_->wait(kWaitPong);  // the peer's close frame is due by then
+  if (socket_open()) wait(kWaitPong);  // the peer's close frame is due by then
 }
 
 // Fails the connection: a close frame with `code`, then the socket closes.
@@ -414,8 +406,8 @@ bool WebSocketSession::fail(std::uint16_t code, std::string reason) {
   }
   if (state_ == State::open) send_close(code, reason);
   state_ = State::closing;
-  if (socket_ != nullptr) socket_->close_after_write();
-  if (socket_ != nullptr) socket_->wait(kWaitPong);  // the peer has that long to take it
+  if (socket_open()) close_after_write();
+  if (socket_open()) wait(kWaitPong);  // the peer has that long to take it
   return false;
 }
 
@@ -426,28 +418,28 @@ void WebSocketSession::on_peer_closed() {
     close_code_ = ws::kCloseAbnormal;
     rare().close_reason = "the connection ended without a close frame";
   }
-  if (socket_ != nullptr) socket_->abort();
+  if (socket_open()) abort();
 }
 
-void WebSocketSession::on_timeout(int list) {
-  if (socket_ == nullptr || state_ == State::closed) return;
-  if (list == kWaitPing) {
+void WebSocketSession::on_timeout(int which) {
+  if (!socket_open() || state_ == State::closed) return;
+  if (which == kWaitPing) {
     if (busy_ || state_ != State::open) return arm_ping();
     std::array<unsigned char, 4> nonce{};
     RAND_bytes(nonce.data(), static_cast<int>(nonce.size()));
     send_ping(std::string_view(reinterpret_cast<const char*>(nonce.data()), nonce.size()));
     awaiting_pong_ = true;
-    return socket_->wait(kWaitPong);
+    return wait(kWaitPong);
   }
   if (awaiting_pong_ && state_ == State::open) {
-    ++metrics_.long_lived().ping_timeouts;
+    ++metrics().long_lived().ping_timeouts;
     log::info("gale.web", "closing a WebSocket whose peer did not answer a ping within {} ms ({})",
-              settings_.websocket_ping_timeout.count(),
+              settings().websocket_ping_timeout.count(),
               handler_ != nullptr ? handler_->request().request_id : std::string("-"));
     close_code_ = ws::kCloseAbnormal;
     rare().close_reason = "no pong within websocket_ping_timeout";
   }
-  socket_->abort();  // a dead peer, or no close frame in time after ours
+  abort();  // a dead peer, or no close frame in time after ours
 }
 
 void WebSocketSession::on_shutdown() {
@@ -455,12 +447,11 @@ void WebSocketSession::on_shutdown() {
 }
 
 void WebSocketSession::on_closed() noexcept {
-  socket_ = nullptr;
   if (state_ != State::closed) {
     state_ = State::closed;
     if (!close_code_) close_code_ = ws::kCloseAbnormal;
-    --metrics_.long_lived().websockets;
-    ++metrics_.long_lived().closes[*close_code_];
+    --metrics().long_lived().websockets;
+    ++metrics().long_lived().closes[*close_code_];
     leave_broadcasts();
   }
   if (!opened_ || on_close_called_ || handler_ == nullptr) return;

@@ -12,7 +12,7 @@
 
 #include "gale/loop/future.hpp"
 #include "gale/web/detail/receiver.hpp"
-#include "gale/web/detail/upgraded.hpp"
+#include "gale/web/detail/upgraded_connection.hpp"
 #include "gale/web/detail/utf8.hpp"
 #include "gale/web/detail/websocket_deflate.hpp"
 #include "gale/web/detail/websocket_frame.hpp"
@@ -26,17 +26,13 @@ struct Settings;
 
 namespace gale::web::detail {
 
-class WebSocketSession final : public Upgraded,
-                               public Receiver,
-                               public ws::FrameSink,
-                               public std::enable_shared_from_this<WebSocketSession> {
+class WebSocketSession final : public UpgradedConnection, public Receiver, public ws::FrameSink {
  public:
-  WebSocketSession(WebSocketHandler& handler, const Settings& settings, Metrics& metrics,
-                   std::optional<ws::DeflateParams> deflate);
+  WebSocketSession(WebSocketHandler& handler, std::optional<ws::DeflateParams> deflate);
   ~WebSocketSession() override;
 
-  // The connection after the 101 (counted as an open WebSocket from here on).
-  void attach(UpgradedSocket* socket) noexcept;
+  // The connection took the socket after the 101 (counted as an open WebSocket from here on).
+  void attach() noexcept;
   // The handshake is done and open() returned: the session owns its handler from now on and
   // starts reading.
   void adopt(std::unique_ptr<RequestHandler> owner) override;
@@ -56,17 +52,20 @@ class WebSocketSession final : public Upgraded,
   const std::string& subprotocol() const noexcept;
   bool compressed() const noexcept { return deflate_.has_value(); }
 
-  // Upgraded
-  void on_data(char* data, std::size_t size) override;
-  void on_peer_closed() override;
-  void on_timeout(int list) override;
+  // Endpoint
+  void on_timeout(int which) override;
   void on_shutdown() override;
-  void on_closed() noexcept override;
 
   // ws::FrameSink
   bool on_frame_begin(const ws::FrameHeader& header) override;
   bool on_frame_data(char* data, std::size_t size) override;
   bool on_frame_end() override;
+
+ protected:
+  // UpgradedConnection
+  void on_data(char* data, std::size_t size) override;
+  void on_peer_closed() override;
+  void on_closed() noexcept override;
 
  private:
   enum class State : std::uint8_t { open, closing, closed };
@@ -84,12 +83,12 @@ class WebSocketSession final : public Upgraded,
   bool room_for(std::size_t bytes);
   void release_handler() noexcept;
   void arm_ping() noexcept;
+  std::shared_ptr<WebSocketSession> me() {
+    return std::static_pointer_cast<WebSocketSession>(shared_from_this());
+  }
 
   WebSocketHandler* handler_;
   std::unique_ptr<RequestHandler> owner_;
-  UpgradedSocket* socket_ = nullptr;
-  const Settings& settings_;
-  Metrics& metrics_;
   ws::FrameDecoder decoder_;
   std::optional<ws::DeflateParams> deflate_;
   std::string message_;  // the data message being read
