@@ -9,7 +9,10 @@ GALE_STATE_DIR=${GALE_STATE_DIR:-/tmp/gale-$_gale_hash}
 GALE_PG_PORT=${GALE_PG_PORT:-$((25432 + _gale_offset))}
 GALE_MONGO_PORT=${GALE_MONGO_PORT:-$((27100 + _gale_offset))}
 GALE_PG_BIN=${GALE_PG_BIN:-/usr/lib/postgresql/15/bin}
-FERRETDB_VERSION=v1.24.0
+FERRETDB_VERSION=v1.24.2
+# FerretDB's storage: its own database in the local PostgreSQL cluster (postgresql, the default:
+# about ten times SQLite's speed on finds by _id here), or files of its own (sqlite).
+GALE_FERRETDB_HANDLER=${GALE_FERRETDB_HANDLER:-postgresql}
 
 gale_say() { printf '[gale] %s\n' "$*" >&2; }
 gale_die() { printf '[gale] error: %s\n' "$*" >&2; exit 1; }

@@ -45,14 +45,17 @@ json id_filter(const std::string& id, const Versions& accept) {
   return f;
 }
 
-// A duplicate key. FerretDB 1.24 (SQLite) reports one found by an update as an internal error
-// carrying SQLite's message instead of code 11000; both mean the slug is taken.
+// A duplicate key. FerretDB 1.24 reports one found by an update as an internal error (code 1)
+// carrying its backend's message instead of code 11000: SQLite's "UNIQUE constraint failed",
+// PostgreSQL's unique_violation (SQLSTATE 23505). All mean the slug is taken.
 bool duplicate_key(std::exception_ptr e) {
   if (gale::kind_of(e) == gale::ErrorKind::duplicate) return true;
   try {
     std::rethrow_exception(e);
   } catch (const gale::mongo::MongoError& m) {
-    return m.errmsg().find("UNIQUE constraint failed") != std::string::npos;
+    const std::string& msg = m.errmsg();
+    return msg.find("UNIQUE constraint failed") != std::string::npos ||
+           msg.find("(SQLSTATE 23505)") != std::string::npos;
   } catch (...) {
   }
   return false;

@@ -24,5 +24,11 @@ inline std::string pg_uri() {
 inline std::string mongo_uri() {
   return required_env("GALE_TEST_MONGO_URI");
 }
+// Which MongoDB-protocol server that is (ferretdb-postgresql, ferretdb-sqlite), for the few cases
+// where servers differ in what they store; "" when not said.
+inline std::string mongo_server() {
+  const char* s = std::getenv("GALE_TEST_MONGO_SERVER");
+  return s ? s : "";
+}
 
 }  // namespace gale::testing
