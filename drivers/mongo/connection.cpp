@@ -46,6 +46,13 @@ double elapsed_ms(Clock::time_point since) {
   return std::chrono::duration<double, std::milli>(Clock::now() - since).count();
 }
 
+// Whether a reply has `key: true` (a boolean).
+bool reply_true(const Document& reply, const char* key) {
+  bson_t doc = reply.view();
+  bson_iter_t it;
+  return bson_iter_init_find(&it, &doc, key) && BSON_ITER_HOLDS_BOOL(&it) && bson_iter_bool(&it);
+}
+
 }  // namespace
 
 nlohmann::json client_metadata(const std::string& app_name) {
@@ -143,12 +150,19 @@ void Connection::fail(const std::string& what) {
   throw network_error(address_, what);
 }
 
-// The handshake's hello (a plain function: bson_t is over-aligned for a coroutine frame).
+// The handshake's first command (a plain function: bson_t is over-aligned for a coroutine
+// frame). The handshake spec: with no declared server API version (gale has no serverApi
+// option) and not load-balanced, the legacy hello with helloOk: true; load-balanced, hello.
+// Either goes over OP_MSG, uncompressed.
 Document Connection::hello_command() const {
   bson_t cmd;
   bson_init(&cmd);
-  BSON_APPEND_INT32(&cmd, "hello", 1);
-  BSON_APPEND_BOOL(&cmd, "helloOk", true);
+  if (config_->load_balanced) {
+    BSON_APPEND_INT32(&cmd, "hello", 1);
+  } else {
+    BSON_APPEND_INT32(&cmd, "isMaster", 1);
+    BSON_APPEND_BOOL(&cmd, "helloOk", true);
+  }
   append_json(&cmd, "client", config_->client_metadata);
   if (!config_->compressors.empty()) {
     append_json(&cmd, "compression", nlohmann::json(config_->compressors));
@@ -163,6 +177,28 @@ Document Connection::hello_command() const {
   Document body(&cmd);
   bson_destroy(&cmd);
   return body;
+}
+
+// A monitoring check carries no handshake arguments (no client, compression or SASL).
+Document Connection::heartbeat_command() const {
+  bson_t cmd;
+  bson_init(&cmd);
+  if (hello_ok_) {
+    BSON_APPEND_INT32(&cmd, "hello", 1);
+  } else {
+    BSON_APPEND_INT32(&cmd, "isMaster", 1);
+    BSON_APPEND_BOOL(&cmd, "helloOk", true);
+  }
+  BSON_APPEND_UTF8(&cmd, "$db", "admin");
+  Document body(&cmd);
+  bson_destroy(&cmd);
+  return body;
+}
+
+Future<Document> Connection::heartbeat(Clock::time_point deadline) {
+  // Not a coroutine, like command(); never compressed (OP_COMPRESSED spec: hello, legacy hello).
+  auto message = wire::encode_msg(next_request_id(), heartbeat_command());
+  return round_trip(std::move(message), deadline, true);
 }
 
 Future<std::unique_ptr<Connection>> Connection::open(std::shared_ptr<const ConnectionConfig> config,
@@ -242,6 +278,7 @@ Future<void> Connection::handshake(Clock::time_point deadline) {
   Document reply = co_await command(std::move(body), std::move(none), deadline);
   handshake_rtt_ms_ = elapsed_ms(started);
   check_reply(reply);
+  hello_ok_ = config_->load_balanced || reply_true(reply, "helloOk");
   hello_ = ServerDescription::from_hello(address_, reply.to_json(), handshake_rtt_ms_);
   if (hello_.max_wire_version < kMinWireVersion) {
     broken_ = true;

@@ -1,5 +1,6 @@
 // Connection: one socket to one server (TCP, optionally TLS through asio::ssl), opened with a
-// deadline, handshaken (hello with client metadata, compression negotiated), authenticated
+// deadline, handshaken (the legacy hello with helloOk, or hello when load-balanced; client
+// metadata, compression negotiated), authenticated
 // (SCRAM-SHA-256 / SCRAM-SHA-1) and then used for one command at a time.
 //
 // A command past its deadline closes the socket (the reply can no longer be matched) and fails
@@ -69,8 +70,15 @@ class Connection {
   Future<void> send_unacknowledged(Document body, std::vector<wire::Sequence> sequences,
                                    Clock::time_point deadline);
 
+  // A monitoring check (SDAM): {hello: 1} when hello_ok(), else the legacy hello {isMaster: 1};
+  // never compressed. Returns the reply body (ok:0 included: check it with check_reply()).
+  Future<Document> heartbeat(Clock::time_point deadline);
+
   // The handshake's hello, as a ServerDescription (limits, wire version, sessions support).
   const ServerDescription& description() const noexcept { return hello_; }
+  // Whether the server understands hello: the handshake was hello (load-balanced mode), or its
+  // legacy hello was answered with helloOk: true.
+  bool hello_ok() const noexcept { return hello_ok_; }
   const std::string& address() const noexcept { return address_; }
   double handshake_rtt_ms() const noexcept { return handshake_rtt_ms_; }
   bool usable() const noexcept { return !broken_; }
@@ -85,6 +93,7 @@ class Connection {
   Future<void> connect(Clock::time_point deadline);
   Future<void> handshake(Clock::time_point deadline);
   Document hello_command() const;
+  Document heartbeat_command() const;
   Future<void> authenticate(Clock::time_point deadline);
   Future<Document> round_trip(std::vector<std::uint8_t> message, Clock::time_point deadline,
                               bool expect_reply);
@@ -112,6 +121,7 @@ class Connection {
   std::int32_t request_id_ = 0;
   ServerDescription hello_;
   double handshake_rtt_ms_ = 0;
+  bool hello_ok_ = false;
   std::optional<wire::Compressor> compressor_;
   std::size_t max_message_size_ = 48'000'000;
   TimeoutHandle timer_;

@@ -14,17 +14,6 @@ std::int64_t now_ms() {
       .count();
 }
 
-Document hello_command() {
-  bson_t cmd;
-  bson_init(&cmd);
-  BSON_APPEND_INT32(&cmd, "hello", 1);
-  BSON_APPEND_BOOL(&cmd, "helloOk", true);
-  BSON_APPEND_UTF8(&cmd, "$db", "admin");
-  Document d(&cmd);
-  bson_destroy(&cmd);
-  return d;
-}
-
 }  // namespace
 
 std::shared_ptr<Topology> Topology::create(ClientSettings settings) {
@@ -197,10 +186,8 @@ Future<void> Topology::monitor(std::shared_ptr<Topology> self, std::shared_ptr<S
         d = server->monitor_connection->description();
         d.round_trip_ms = server->monitor_connection->handshake_rtt_ms();
       } else {
-        Document hello = hello_command();
-        std::vector<wire::Sequence> none;
-        Document reply = co_await server->monitor_connection->command(std::move(hello),
-                                                                      std::move(none), deadline);
+        // hello if the handshake's legacy hello said helloOk: true, else the legacy hello.
+        Document reply = co_await server->monitor_connection->heartbeat(deadline);
         double rtt = std::chrono::duration<double, std::milli>(Clock::now() - started).count();
         check_reply(reply);
         d = ServerDescription::from_hello(address, reply.to_json(), rtt);

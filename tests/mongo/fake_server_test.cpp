@@ -1,6 +1,8 @@
 // Against a deliberately scripted peer (a fake mongod written here, on the test's loop): a
 // client-side deadline closes the socket, "not primary" marks the server Unknown and clears its
-// pool, zlib compression is negotiated and used, a reply that lies about its length is refused.
+// pool, zlib compression is negotiated and used, a reply that lies about its length is refused;
+// the handshake (legacy hello with helloOk, or hello when load-balanced) and the monitor's choice
+// of hello or legacy hello from the handshake's helloOk.
 #include <catch2/catch.hpp>
 
 #include <asio/ip/tcp.hpp>
@@ -24,7 +26,30 @@ namespace wire = gale::mongo::wire;
 
 namespace {
 
-enum class Mode { ok, silent, not_primary, lying_length, replica_set_flaky_write, small_limits };
+// legacy: a server like mongo-java-server, which answers the legacy hello (isMaster) without
+// helloOk and does not know the hello command.
+enum class Mode {
+  ok,
+  silent,
+  not_primary,
+  lying_length,
+  replica_set_flaky_write,
+  small_limits,
+  legacy
+};
+
+// One message the fake server received.
+struct Request {
+  int connection = 0;  // in accept order, from 0
+  int index = 0;       // 0: the first message on its connection
+  std::int32_t opcode = 0;
+  std::string command;  // the body's first key
+  json body;
+};
+
+bool is_hello(const std::string& command) {
+  return command == "hello" || command == "isMaster" || command == "ismaster";
+}
 
 class FakeServer {
  public:
@@ -45,21 +70,71 @@ class FakeServer {
   std::vector<std::size_t> message_sizes;  // bytes per insert message
   int compressed_requests = 0;
   int connections = 0;
+  std::vector<Request> requests;  // every message, in arrival order
+
+  // The hellos that are not the first message on their connection: the monitor's checks.
+  std::vector<Request> heartbeats() const {
+    std::vector<Request> out;
+    for (const auto& r : requests)
+      if (r.index > 0 && is_hello(r.command)) out.push_back(r);
+    return out;
+  }
+  // Resolves once `n` heartbeats have arrived.
+  gale::Future<void> heartbeats_reached(std::size_t n) {
+    want_heartbeats_ = n;
+    heartbeat_waiter_ = gale::Promise<void>();
+    auto f = heartbeat_waiter_.get_future();
+    notify_heartbeats();
+    return f;
+  }
 
  private:
   struct Conn {
-    explicit Conn(tcp::socket s) : socket(std::move(s)) {}
+    Conn(tcp::socket s, int n) : socket(std::move(s)), id(n) {}
     tcp::socket socket;
+    int id;
+    int received = 0;
     std::vector<std::uint8_t> in;
     std::vector<std::uint8_t> out;
     bool compress = false;
   };
 
+  void notify_heartbeats() {
+    if (want_heartbeats_ > 0 && heartbeats().size() >= want_heartbeats_) {
+      want_heartbeats_ = 0;
+      heartbeat_waiter_.set_value();
+    }
+  }
+
+  void record(Conn& c, std::int32_t opcode, const Document& body) {
+    auto ordered = body.to_ordered_json();
+    std::string command = ordered.empty() ? "" : ordered.begin().key();
+    requests.push_back({c.id, c.received++, opcode, command, body.to_json()});
+    notify_heartbeats();
+  }
+
+  // The reply to a hello or legacy hello: the legacy one says ismaster, and helloOk when asked
+  // (unless the server is a legacy one, which does not know hello).
+  json hello_reply(const std::string& command, const json& request) const {
+    json reply = {{"ok", 1},
+                  {"maxWireVersion", mode_ == Mode::legacy ? 6 : 17},
+                  {"minWireVersion", 0},
+                  {"maxBsonObjectSize", 16777216},
+                  {"maxMessageSizeBytes", 48000000},
+                  {"maxWriteBatchSize", 100000}};
+    if (command == "hello") {
+      reply["isWritablePrimary"] = true;
+    } else {
+      reply["ismaster"] = true;
+      if (request.value("helloOk", false) && mode_ != Mode::legacy) reply["helloOk"] = true;
+    }
+    return reply;
+  }
+
   void accept() {
     acceptor_.async_accept([this](asio::error_code ec, tcp::socket s) {
       if (ec) return;
-      ++connections;
-      auto c = std::make_shared<Conn>(std::move(s));
+      auto c = std::make_shared<Conn>(std::move(s), connections++);
       conns_.push_back(c);
       read_header(c);
       accept();
@@ -103,16 +178,19 @@ class FakeServer {
   void answer(std::shared_ptr<Conn> c) {
     auto h = wire::read_header(c->in.data());
     if (h.opcode == wire::kOpCompressed) ++compressed_requests;
-    auto request = wire::decode_reply(c->in, 48'000'000).body.to_json();
+    auto decoded = wire::decode_reply(c->in, 48'000'000);
+    record(*c, h.opcode, decoded.body);
+    const std::string command = requests.back().command;
+    const bool first = requests.back().index == 0;
+    auto request = decoded.body.to_json();
     json reply;
-    if (request.contains("hello")) {
-      reply = {{"ok", 1},
-               {"isWritablePrimary", true},
-               {"maxWireVersion", 17},
-               {"minWireVersion", 0},
-               {"maxBsonObjectSize", 16777216},
-               {"maxMessageSizeBytes", 48000000},
-               {"maxWriteBatchSize", 100000}};
+    if (command == "hello" && mode_ == Mode::legacy) {
+      reply = {{"ok", 0},
+               {"code", 59},
+               {"codeName", "CommandNotFound"},
+               {"errmsg", "no such command: 'hello'"}};
+    } else if (is_hello(command)) {
+      reply = hello_reply(command, request);
       if (mode_ == Mode::small_limits) {
         reply["maxWriteBatchSize"] = 10;
         reply["maxMessageSizeBytes"] = 64 * 1024;
@@ -160,7 +238,7 @@ class FakeServer {
       std::memcpy(c->out.data(), &huge, 4);
     }
     if (c->compress) c->out = wire::compress_message(c->out, wire::Compressor::zlib);
-    if (request.contains("hello") && reply.contains("compression")) c->compress = true;
+    if (first && reply.contains("compression")) c->compress = true;
     asio::async_write(c->socket, asio::buffer(c->out), [this, c](asio::error_code ec, std::size_t) {
       if (!ec) read_header(c);
     });
@@ -169,6 +247,8 @@ class FakeServer {
   Mode mode_;
   tcp::acceptor acceptor_;
   std::vector<std::shared_ptr<Conn>> conns_;
+  std::size_t want_heartbeats_ = 0;
+  gale::Promise<void> heartbeat_waiter_;
 };
 
 }  // namespace
@@ -293,4 +373,81 @@ TEST_CASE("insert_many splits at the server's maxWriteBatchSize and maxMessageSi
   CHECK(total == 20);
   CHECK(server.batch_sizes.size() >= 3);  // ~5 KB documents under a 64 KiB message limit
   for (auto bytes : server.message_sizes) CHECK(bytes <= 64u * 1024);
+}
+
+// The handshake spec: with no server API version declared and not load-balanced, the first
+// message on every connection is the legacy hello with helloOk: true and the client metadata,
+// over OP_MSG, uncompressed. A reply with helloOk: true makes the monitor check with hello.
+TEST_CASE(
+    "the handshake is the legacy hello with helloOk; a helloOk server is checked with hello") {
+  IOLoop loop;
+  FakeServer server(loop, Mode::ok);
+  Client client(server.uri(
+      "compressors=zlib&appName=hs&heartbeatFrequencyMS=500&serverSelectionTimeoutMS=2000"));
+  auto doc = loop.run_sync([&] { return client["db"]["c"].find_one(); }, 10s);
+  REQUIRE(doc);
+  loop.run_sync([&] { return server.heartbeats_reached(2); }, 10s);
+  int handshakes = 0;
+  for (const auto& r : server.requests) {
+    if (r.index != 0) continue;
+    ++handshakes;
+    CHECK(r.opcode == wire::kOpMsg);
+    CHECK(r.command == "isMaster");
+    CHECK(r.body["helloOk"] == true);
+    CHECK(r.body["$db"] == "admin");
+    CHECK(r.body["client"]["driver"]["name"] == "gale");
+    CHECK(r.body["client"]["application"]["name"] == "hs");
+    CHECK(r.body["compression"] == json::array({"zlib"}));
+    CHECK_FALSE(r.body.contains("loadBalanced"));
+  }
+  CHECK(handshakes >= 2);  // the monitor's connection and the pool's
+  for (const auto& r : server.heartbeats()) {
+    CHECK(r.opcode == wire::kOpMsg);  // never compressed, though zlib was negotiated
+    CHECK(r.command == "hello");
+    CHECK_FALSE(r.body.contains("client"));
+    CHECK_FALSE(r.body.contains("compression"));
+  }
+  CHECK(server.compressed_requests >= 1);  // the find was compressed
+}
+
+TEST_CASE("a server that does not say helloOk is checked with the legacy hello and serves") {
+  IOLoop loop;
+  FakeServer server(loop, Mode::legacy);  // like mongo-java-server: no hello command
+  Client client(server.uri("heartbeatFrequencyMS=500&serverSelectionTimeoutMS=2000"));
+  loop.run_sync([&] { return server.heartbeats_reached(2); }, 10s);
+  auto doc = loop.run_sync([&] { return client["db"]["c"].find_one(); }, 10s);
+  REQUIRE(doc);
+  CHECK((*doc)["_id"] == 1);
+  auto r = loop.run_sync([&] { return client["db"]["c"].insert_one({{"_id", 3}}); }, 10s);
+  CHECK(r.inserted_id == 3);
+  for (const auto& req : server.requests) CHECK(req.command != "hello");
+  const auto beats = server.heartbeats();
+  REQUIRE(beats.size() >= 2);
+  for (const auto& b : beats) {
+    CHECK(b.opcode == wire::kOpMsg);
+    CHECK(b.command == "isMaster");
+    CHECK_FALSE(b.body.contains("client"));
+  }
+  const auto& servers = client.topology().servers();
+  REQUIRE(servers.size() == 1);
+  CHECK(servers.begin()->second.type == gale::mongo::ServerType::standalone);
+  for (const auto& b : beats) CHECK(b.connection == beats.front().connection);  // none failed
+}
+
+TEST_CASE("load-balanced: the handshake is hello with loadBalanced: true, over OP_MSG") {
+  IOLoop loop;
+  FakeServer server(loop, Mode::ok);
+  Client client(server.uri("loadBalanced=true&serverSelectionTimeoutMS=2000"));
+  auto doc = loop.run_sync([&] { return client["db"]["c"].find_one(); }, 10s);
+  REQUIRE(doc);
+  REQUIRE_FALSE(server.requests.empty());
+  const auto& first = server.requests.front();
+  CHECK(first.index == 0);
+  CHECK(first.opcode == wire::kOpMsg);
+  CHECK(first.command == "hello");
+  CHECK(first.body["loadBalanced"] == true);
+  CHECK(first.body["$db"] == "admin");
+  CHECK(first.body["client"]["driver"]["name"] == "gale");
+  CHECK_FALSE(first.body.contains("helloOk"));
+  CHECK(server.heartbeats().empty());  // no monitor in load-balanced mode
 }
