@@ -8,6 +8,7 @@ chmod 755 "$scratch"
 export GALE_STATE_DIR=$scratch
 export GALE_PG_PORT=$((29000 + RANDOM % 500))
 export GALE_MONGO_PORT=$((29500 + RANDOM % 500))
+export GALE_MONGO_JAVA_PORT=$((24500 + RANDOM % 500))
 cleanup() {
   "$root/scripts/services" stop --quiet > /dev/null 2>&1 || true
   rm -rf "$scratch"
@@ -25,6 +26,8 @@ grep -q "GALE_TEST_PG_URI='postgresql://gale:gale@127.0.0.1:$GALE_PG_PORT/gale'"
   fail "no PostgreSQL URI in: $env_lines"
 grep -q "GALE_TEST_MONGO_URI='mongodb://127.0.0.1:$GALE_MONGO_PORT/'" <<< "$env_lines" ||
   fail "no MongoDB URI in: $env_lines"
+grep -q "GALE_TEST_MONGO_JAVA_URI='mongodb://127.0.0.1:$GALE_MONGO_JAVA_PORT/'" <<< "$env_lines" ||
+  fail "no mongo-java-server URI in: $env_lines"
 "$root/scripts/services" status > /dev/null || fail "status says something is down"
 
 "$root/scripts/services" stop > /dev/null 2>&1 || fail "stop"
