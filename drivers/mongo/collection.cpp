@@ -757,7 +757,9 @@ Future<void> Collection::drop() {
     auto body = b.done();
     co_await simple(client_, database_, std::move(body), true);
   } catch (const MongoError& e) {
-    if (e.code() != 26) throw;  // NamespaceNotFound: already gone
+    // NamespaceNotFound: already gone. Said by its code, or by its message alone, as servers that
+    // send no code say it (old MongoDB, mongo-java-server); other drivers accept both.
+    if (e.code() != 26 && !(e.code() == 0 && e.errmsg() == "ns not found")) throw;
   }
 }
 
