@@ -84,7 +84,7 @@ TEST_CASE("insert_many of 200,000 small documents, then a cursor over 100,000 in
   }
 }
 
-TEST_CASE("a 15 MiB document goes in and comes back whole; 17 MiB is refused before sending") {
+TEST_CASE("a 15 MiB document goes in and comes back whole, and 17 MiB is refused before sending") {
   Fixture f;
   auto c = f.client[f.db]["large"];
   std::string blob(15 * 1024 * 1024, 'x');

@@ -24,7 +24,7 @@ TEST_CASE("relaxed Extended JSON round trips for the types an API uses") {
   CHECK(d.to_json() == doc);
 }
 
-TEST_CASE("canonical forms are accepted on input; query operators stay documents") {
+TEST_CASE("canonical forms are accepted on input, and query operators stay documents") {
   Document d(
       json{{"n", {{"$numberLong", "5"}}}, {"q", {{"$gt", 3}}}, {"x", {{"$numberInt", "7"}}}});
   bson_t b = d.view();

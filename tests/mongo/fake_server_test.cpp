@@ -379,7 +379,7 @@ TEST_CASE("insert_many splits at the server's maxWriteBatchSize and maxMessageSi
 // message on every connection is the legacy hello with helloOk: true and the client metadata,
 // over OP_MSG, uncompressed. A reply with helloOk: true makes the monitor check with hello.
 TEST_CASE(
-    "the handshake is the legacy hello with helloOk; a helloOk server is checked with hello") {
+    "the handshake is the legacy hello with helloOk, and a helloOk server is checked with hello") {
   IOLoop loop;
   FakeServer server(loop, Mode::ok);
   Client client(server.uri(

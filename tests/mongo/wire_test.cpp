@@ -40,7 +40,7 @@ TEST_CASE("OP_MSG: header, flags, body and a document sequence") {
   CHECK(std::string(reinterpret_cast<const char*>(m.data() + seq_at + 5)) == "documents");
 }
 
-TEST_CASE("a reply decodes to its body; compressed replies decompress (snappy, zlib, zstd)") {
+TEST_CASE("a reply decodes to its body, and compressed replies decompress (snappy, zlib, zstd)") {
   Document body(json{{"ok", 1}, {"n", 3}});
   auto plain = reply_to(5, body);
   auto r = wire::decode_reply(plain, 48'000'000);
