@@ -2,6 +2,7 @@
 #include <catch2/catch.hpp>
 
 #include "mongo/support.hpp"
+#include "support/server_skips.hpp"
 
 using namespace std::chrono_literals;
 using gale::ErrorKind;
@@ -72,7 +73,12 @@ TEST_CASE("insert_many unordered reports write errors per index and inserts the 
     REQUIRE(e.write_errors().size() == 1);
     CHECK(e.write_errors()[0].index == 2);
     CHECK(e.write_errors()[0].code == 11000);
-    CHECK(e.partial_result()["inserted_count"] == 3);
+    if (!gale::testing::skip_on_mongo_server(
+            "mongo-java-server",
+            "its insert reply's n counts the documents sent, not those inserted (4, with a "
+            "duplicate among them), so inserted_count is not checked there")) {
+      CHECK(e.partial_result()["inserted_count"] == 3);
+    }
   }
   CHECK(f.loop.run_sync([&] { return c.count_documents(); }, 20s) == 3);
 }
@@ -325,6 +331,12 @@ TEST_CASE("Extended JSON types round-trip through the server") {
 }
 
 TEST_CASE("w:0 writes are sent without waiting for a reply, and arrive") {
+  if (gale::testing::skip_on_mongo_server(
+          "mongo-java-server",
+          "it refuses an OP_MSG with the moreToCome flag, which w:0 writes use ('flags=2 not yet "
+          "supported'), and closes the connection: the write is lost")) {
+    return;
+  }
   Fixture f;
   auto c = f.client[f.db]["w0"];
   gale::mongo::InsertOptions o;
