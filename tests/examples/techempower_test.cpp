@@ -60,8 +60,9 @@ gale::Future<void> seed_pg(gale::pg::Client& pg) {
   }
 }
 
-// Inserts `docs`, skipping those already there: the test cases run in parallel under ctest -j 2,
-// and two of them may seed a fresh database at once (the documents are the same).
+// Inserts `docs`, skipping those already there: another process may be seeding the same database
+// (the documents are the same). This test's own cases seed one at a time (RESOURCE_LOCK
+// gale_bench in CMakeLists.txt).
 gale::Future<void> insert_all(gale::mongo::Collection c, std::vector<json> docs) {
   gale::mongo::InsertOptions unordered;
   unordered.ordered = false;
