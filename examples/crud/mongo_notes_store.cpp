@@ -18,8 +18,14 @@ json date(const std::string& timestamp) {
 }
 
 std::string timestamp_of(const json& d) {
-  // Relaxed Extended JSON: {"$date": "2026-01-02T03:04:05.678Z"} for years 1970-9999.
-  if (d.is_object() && d.contains("$date") && d["$date"].is_string()) return d["$date"];
+  // Relaxed Extended JSON: {"$date": "2026-01-02T03:04:05.678Z"} for years 1970-9999, without the
+  // fraction on a whole second ("2026-01-02T03:04:05Z"), which gets its ".000" back here: the API
+  // always answers the 24-character form (format_timestamp), and its lists compare them as text.
+  if (d.is_object() && d.contains("$date") && d["$date"].is_string()) {
+    std::string t = d["$date"];
+    if (t.size() == 20 && t[19] == 'Z') t.insert(19, ".000");
+    return t;
+  }
   throw gale::Error(gale::ErrorKind::internal, "a note's timestamp is not a date");
 }
 

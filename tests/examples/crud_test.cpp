@@ -6,6 +6,7 @@
 #include <set>
 
 #include "crud/deferred_store.hpp"
+#include "crud/note_id.hpp"
 #include "crud_fixture.hpp"
 
 using crud_test::Api;
@@ -325,6 +326,26 @@ TEST_CASE("DELETE answers 204, then the note is gone", "[crud]") {
   // The slug is free again.
   api.create("short-lived");
   CHECK(api.call("DELETE", "/notes/" + keep["id"].get<std::string>()).code == 204);
+}
+
+// A whole second is where the stores' texts could part: MongoDB's relaxed Extended JSON leaves the
+// fraction out ("...05Z"), the API writes it always ("...05.000Z"), and lists compare the texts.
+TEST_CASE("A note stored on a whole second reads back with the same timestamp text", "[crud]") {
+  crud_test::Backend backend;
+  auto& loop = gale::IOLoop::current();
+  loop.run_sync([&] { return backend.store().setup(); }, std::chrono::seconds(30));
+  crud::Note note;
+  note.id = crud::new_note_id(std::chrono::system_clock::now());
+  note.slug = "whole-second";
+  note.title = "Whole";
+  note.created_at = "2026-01-02T03:04:05.000Z";
+  note.updated_at = note.created_at;  // as a new note has it
+  loop.run_sync([&] { return backend.store().insert(note); }, std::chrono::seconds(30));
+  auto back =
+      loop.run_sync([&] { return backend.store().find(note.id); }, std::chrono::seconds(30));
+  REQUIRE(back);
+  CHECK(back->created_at == note.created_at);
+  CHECK(back->updated_at == note.updated_at);
 }
 
 TEST_CASE("The list pages through every note once, in each sort order", "[crud]") {
