@@ -25,8 +25,9 @@ public final class GaleMongoJavaServer {
     server.enableOplog();
     try {
       server.bind("127.0.0.1", port);
-    } catch (RuntimeException e) {
-      // Netty's threads are already up and would keep the JVM alive: exit, so the caller sees it.
+    } catch (Exception e) {
+      // Exception, not RuntimeException: Netty rethrows the BindException (checked) unchecked, and
+      // its threads, already up, would keep the JVM alive. Exit, so the caller sees it.
       System.err.println("cannot listen on 127.0.0.1:" + port + ": " + e);
       System.exit(1);
     }
