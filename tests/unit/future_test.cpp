@@ -214,7 +214,7 @@ TEST_CASE("an abandoned Promise fails its waiter instead of leaving it hanging",
   }
 }
 
-TEST_CASE("an unobserved failed Future logs its error; an observed one does not", "[future]") {
+TEST_CASE("an unobserved failed Future logs its error, and an observed one does not", "[future]") {
   IOLoop loop;
   gale::testing::LogCapture logs;
   { (void)gale::make_exceptional_future<int>(Error(ErrorKind::conflict, "nobody looked at me")); }

@@ -57,7 +57,7 @@ TEST_CASE("gather of nothing is done at once", "[gather]") {
 
 // One outage fails every part of a gather: the caller gets the first failure, and the later ones
 // make one debug line (with their count) once the last part settles, not an ERROR line each.
-TEST_CASE("the first failure fails gather at once; later ones are logged once", "[gather]") {
+TEST_CASE("the first failure fails gather at once, and later ones are logged once", "[gather]") {
   IOLoop loop;
   gale::testing::LogCapture logs;
   const auto level = gale::log::level();

@@ -15,7 +15,7 @@ TEST_CASE("messages below the level are dropped", "[log]") {
   CHECK(logs.contains("test: loud 2", gale::log::Level::warning));
 }
 
-TEST_CASE("log levels parse by name; unknown names are refused", "[log]") {
+TEST_CASE("log levels parse by name, and unknown names are refused", "[log]") {
   CHECK(gale::log::parse_level("debug") == gale::log::Level::debug);
   CHECK(gale::log::parse_level("warn") == gale::log::Level::warning);
   CHECK(gale::log::parse_level("off") == gale::log::Level::off);

@@ -393,7 +393,7 @@ TEST_CASE("permessage-deflate: negotiated, both ways, and a deflate bomb gets 10
         std::pair{1007, true});
 }
 
-TEST_CASE("A slow consumer is closed with 1008; its queue stays within the bound", "[websocket]") {
+TEST_CASE("A slow consumer is closed with 1008, and its queue stays within the bound", "[websocket]") {
   IOLoop loop;
   Closes::codes.clear();
   auto s = ws_settings();
@@ -424,7 +424,7 @@ TEST_CASE("A slow consumer is closed with 1008; its queue stays within the bound
   CHECK(metrics.long_lived().slow_consumers == 1);
 }
 
-TEST_CASE("A peer that does not answer pings is closed; one that does stays", "[websocket]") {
+TEST_CASE("A peer that does not answer pings is closed, and one that does stays", "[websocket]") {
   IOLoop loop;
   auto s = ws_settings();
   s.websocket_ping_interval = 200ms;
