@@ -258,7 +258,8 @@ Future<std::optional<json>> next_event(std::shared_ptr<ChangeStreamState> cs, bo
       kill_cursor(cs->cursor);  // best effort, not awaited
       std::exception_ptr resume_failure;
       try {
-        co_await run_aggregate(cs, resume_start(*cs), false);
+        Start start = resume_start(*cs);
+        co_await run_aggregate(cs, std::move(start), false);
       } catch (...) {
         resume_failure = std::current_exception();
       }
