@@ -1,5 +1,6 @@
 #include "gale/mongo/client.hpp"
 
+#include "gale/mongo/change_stream_state.hpp"
 #include "gale/mongo/command_builder.hpp"
 #include "gale/mongo/operation.hpp"
 
@@ -32,6 +33,11 @@ Client::Client(ClientSettings settings)
 Database Client::default_database() const {
   const auto& db = state_->topology->settings().database;
   return Database(state_, db.empty() ? "test" : db);
+}
+
+Future<ChangeStream> Client::watch(json pipeline, ChangeStreamOptions options) {
+  return detail::open_change_stream(state_, "admin", "", true, std::move(pipeline),
+                                    std::move(options));
 }
 
 Future<std::vector<std::string>> Client::list_database_names() {

@@ -36,6 +36,14 @@ class Client {
   Future<json> run_command(json command, std::string database);
   Future<json> run_command(json command) { return run_command(std::move(command), "admin"); }
 
+  // A change stream on the whole deployment ($changeStream with allChangesForCluster, on admin;
+  // change_stream.hpp).
+  Future<ChangeStream> watch(json pipeline, ChangeStreamOptions options);
+  Future<ChangeStream> watch(json pipeline) {
+    return watch(std::move(pipeline), ChangeStreamOptions{});
+  }
+  Future<ChangeStream> watch() { return watch(json::array()); }
+
   // Connection pool statistics summed over every server ("MongoDB"); per_server() for each.
   PoolStats pool_stats() const;
   std::vector<PoolStats> pool_stats_per_server() const;

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 
+#include "gale/mongo/change_stream_state.hpp"
 #include "gale/mongo/command_builder.hpp"
 #include "gale/mongo/cursor_state.hpp"
 #include "gale/mongo/operation.hpp"
@@ -614,6 +615,11 @@ Cursor Collection::aggregate(json pipeline, AggregateOptions o) {
   s->first.write = writes;
   s->first.deadline = client_->deadline(o.timeout);
   return Cursor(std::move(s));
+}
+
+Future<ChangeStream> Collection::watch(json pipeline, ChangeStreamOptions options) {
+  return detail::open_change_stream(client_, database_, name_, false, std::move(pipeline),
+                                    std::move(options));
 }
 
 namespace {

@@ -26,6 +26,7 @@
 #include <nlohmann/json.hpp>
 
 #include "gale/loop/future.hpp"
+#include "gale/mongo/change_stream.hpp"
 #include "gale/mongo/cursor.hpp"
 #include "gale/mongo/options.hpp"
 #include "gale/mongo/results.hpp"
@@ -128,6 +129,14 @@ class Collection {
   }
   Cursor aggregate(json pipeline, AggregateOptions options);
   Cursor aggregate(json pipeline) { return aggregate(std::move(pipeline), AggregateOptions{}); }
+
+  // A change stream on this collection (change_stream.hpp); its aggregate has run when the
+  // Future resolves. `pipeline`: the stages after $changeStream ($match, $project, ...).
+  Future<ChangeStream> watch(json pipeline, ChangeStreamOptions options);
+  Future<ChangeStream> watch(json pipeline) {
+    return watch(std::move(pipeline), ChangeStreamOptions{});
+  }
+  Future<ChangeStream> watch() { return watch(json::array()); }
 
   Future<std::optional<json>> find_one_and_update(json filter, json update,
                                                   FindOneAndOptions options);

@@ -7,14 +7,13 @@
 
 namespace gale::mongo {
 namespace detail {
-namespace {
 
-// Points the state at the batch of a find/aggregate/getMore reply.
 void load_batch(CursorState& s, Document reply) {
   s.batch = std::move(reply);
   bson_t doc = s.batch.view();
   bson_iter_t it, cursor;
   s.have_batch = false;
+  s.post_batch_resume_token.reset();
   if (!bson_iter_init_find(&it, &doc, "cursor") || !bson_iter_recurse(&it, &cursor)) {
     throw MongoError(ErrorKind::internal, "a cursor reply without a cursor document");
   }
@@ -28,9 +27,16 @@ void load_batch(CursorState& s, Document reply) {
     } else if ((key == "firstBatch" || key == "nextBatch") && BSON_ITER_HOLDS_ARRAY(&cursor)) {
       bson_iter_recurse(&cursor, &s.iter);
       s.have_batch = true;
+    } else if (key == "postBatchResumeToken" && BSON_ITER_HOLDS_DOCUMENT(&cursor)) {
+      std::uint32_t len = 0;
+      const std::uint8_t* data = nullptr;
+      bson_iter_document(&cursor, &len, &data);
+      s.post_batch_resume_token = Document::from_trusted(data, len);
     }
   }
 }
+
+namespace {
 
 Future<Unit> get_more(std::shared_ptr<CursorState> s) {
   CommandBuilder b;

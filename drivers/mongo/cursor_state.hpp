@@ -27,7 +27,13 @@ struct CursorState {
   bson_iter_t iter{};  // inside the batch array
   bool have_batch = false;
   bool busy = false;
+  // The batch's postBatchResumeToken (change streams), when the reply had one.
+  std::optional<Document> post_batch_resume_token;
 };
+
+// Points the state at the batch of a find/aggregate/getMore reply (cursor id, ns, the batch, its
+// postBatchResumeToken); throws MongoError(internal) for a reply without a cursor.
+void load_batch(CursorState& s, Document reply);
 
 // Sends killCursors for the state's cursor in the background (bounded by a short deadline).
 void kill_cursor(std::shared_ptr<CursorState> state) noexcept;

@@ -1,5 +1,6 @@
 #include "gale/mongo/database.hpp"
 
+#include "gale/mongo/change_stream_state.hpp"
 #include "gale/mongo/command_builder.hpp"
 #include "gale/mongo/cursor_state.hpp"
 #include "gale/mongo/operation.hpp"
@@ -55,6 +56,11 @@ Future<std::vector<std::string>> Database::list_collection_names(json filter) {
   auto docs = co_await c.to_list();
   for (auto& d : docs) names.push_back(d.value("name", std::string()));
   co_return names;
+}
+
+Future<ChangeStream> Database::watch(json pipeline, ChangeStreamOptions options) {
+  return detail::open_change_stream(client_, name_, "", false, std::move(pipeline),
+                                    std::move(options));
 }
 
 Future<void> Database::drop() {

@@ -33,6 +33,13 @@ class Database {
   }
   Future<void> drop();
 
+  // A change stream on every collection of this database ({aggregate: 1}; change_stream.hpp).
+  Future<ChangeStream> watch(json pipeline, ChangeStreamOptions options);
+  Future<ChangeStream> watch(json pipeline) {
+    return watch(std::move(pipeline), ChangeStreamOptions{});
+  }
+  Future<ChangeStream> watch() { return watch(json::array()); }
+
  private:
   Collection collection_(std::string name) const;
   std::shared_ptr<detail::ClientState> client_;

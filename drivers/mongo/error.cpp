@@ -61,6 +61,21 @@ bool is_retryable_code(int code) noexcept {
   return among(kRetryable, code);
 }
 
+bool is_resumable_change_stream_error(const MongoError& e, int max_wire_version) noexcept {
+  // HostUnreachable, HostNotFound, NetworkTimeout, ShutdownInProgress, PrimarySteppedDown,
+  // ExceededTimeLimit, SocketException, NotWritablePrimary, InterruptedAtShutdown,
+  // InterruptedDueToReplStateChange, NotPrimaryNoSecondaryOk, NotPrimaryOrSecondary,
+  // StaleShardVersion, StaleEpoch, StaleConfig, RetryChangeStream, FailedToSatisfyReadPreference.
+  static constexpr std::array kResumable = {6,     7,     89,    91, 189, 262,   9001, 10107, 11600,
+                                            11602, 13435, 13436, 63, 150, 13388, 234,  133};
+  if (e.network_error()) return true;
+  // Not a server error: the deadline passed before the command was sent, no server was selected.
+  if (e.code() == 0) return e.kind() == ErrorKind::timeout || e.kind() == ErrorKind::unavailable;
+  if (e.code() == 43) return true;  // CursorNotFound
+  if (max_wire_version >= 9) return e.has_label("ResumableChangeStreamError");
+  return among(kResumable, e.code());
+}
+
 ErrorKind kind_for_code(int code) noexcept {
   if (among(kDuplicate, code)) return ErrorKind::duplicate;
   if (code == 50 || code == 262) return ErrorKind::timeout;  // MaxTimeMSExpired, ExceededTimeLimit

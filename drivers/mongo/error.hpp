@@ -64,6 +64,11 @@ bool is_retryable_code(int code) noexcept;
 bool is_not_primary_code(int code) noexcept;
 bool is_recovering_code(int code) noexcept;
 
+// The change-streams spec's "Resumable Error", for an error of a getMore on a server of
+// `max_wire_version`: a network error or a client-side timeout; CursorNotFound (43); from wire
+// version 9 (MongoDB 4.4) the ResumableChangeStreamError label, before it the spec's list of codes.
+bool is_resumable_change_stream_error(const MongoError& e, int max_wire_version) noexcept;
+
 // A network failure talking to `address`: kind unavailable, label NetworkError.
 MongoError network_error(const std::string& address, const std::string& what);
 

@@ -1,6 +1,7 @@
 // Everything of the MongoDB driver: #include <gale/mongo/mongo.hpp>.
 #pragma once
 
+#include "gale/mongo/change_stream.hpp"
 #include "gale/mongo/client.hpp"
 #include "gale/mongo/collection.hpp"
 #include "gale/mongo/cursor.hpp"

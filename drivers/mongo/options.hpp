@@ -106,6 +106,39 @@ struct BulkWriteOptions {
   std::optional<Clock::duration> timeout{};
 };
 
+// A BSON Timestamp (the oplog's clock): seconds since the epoch and an ordinal within the second.
+// In Extended JSON: {"$timestamp": {"t": t, "i": i}}.
+struct Timestamp {
+  std::uint32_t t = 0;
+  std::uint32_t i = 0;
+  friend bool operator==(const Timestamp&, const Timestamp&) = default;
+};
+
+// Options of watch() (Collection, Database, Client), named as in the change-streams spec. The
+// driver sends what is set and leaves the values to the server (an unknown full_document is the
+// server's error). resume_after, start_after and start_at_operation_time are mutually exclusive:
+// the server says so if two are set.
+struct ChangeStreamOptions {
+  // "" (the server's default: updates carry a delta only), "updateLookup" (updates also carry the
+  // document as it is now), "whenAvailable", "required" (post-images, MongoDB 6.0+).
+  std::string full_document{};
+  // "" / "off", "whenAvailable", "required" (pre-images, MongoDB 6.0+).
+  std::string full_document_before_change{};
+  json resume_after{};  // a resume token: the events after it
+  json start_after{};   // a resume token: the events after it, even past an invalidate
+  std::optional<Timestamp> start_at_operation_time{};  // the events at or after this time
+  std::int32_t batch_size = 0;                         // 0: the server's default
+  // How long the server holds a getMore open waiting for events (maxTimeMS on getMore); unset: the
+  // server's default (1 s).
+  std::optional<std::chrono::milliseconds> max_await_time{};
+  json collation{};
+  bool show_expanded_events = false;
+  // Each command's client-side deadline (aggregate, each getMore); unset: the client's default.
+  // Keep it above max_await_time.
+  std::optional<Clock::duration> timeout{};
+  std::optional<ReadPreference> read_preference{};  // also used to select a server to resume on
+};
+
 struct CommandOptions {
   std::optional<ReadPreference> read_preference{};  // run_command: primary unless given
   std::optional<Clock::duration> timeout{};

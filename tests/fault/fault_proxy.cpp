@@ -244,6 +244,17 @@ void FaultProxy::set(Faults faults) {
   });
 }
 
+void FaultProxy::cut() {
+  asio::post(impl_->context, [impl = impl_] {
+    for (auto& weak : impl->links) {
+      if (auto link = weak.lock(); link && !link->closed) {
+        ++impl->reset_count;
+        link->close(true);
+      }
+    }
+  });
+}
+
 std::size_t FaultProxy::connections() const noexcept {
   return impl_->accepted;
 }

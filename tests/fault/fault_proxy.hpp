@@ -6,6 +6,7 @@
 //                    segment waiting for its retransmission, holding up what follows it
 //   reset            with probability reset_probability the connection is reset (RST both ways)
 //   blackhole        nothing is passed on (connections are accepted, data is held) until it ends
+// and cut() resets every open connection at once (a link that drops).
 #pragma once
 
 #include <chrono>
@@ -35,6 +36,8 @@ class FaultProxy {
   // From any thread; applies to chunks read from now on. Ending a blackhole (or any change)
   // releases what is held once its time has come.
   void set(Faults faults);
+  // From any thread: resets every connection open now (RST both ways), once; new ones pass.
+  void cut();
   std::size_t connections() const noexcept;  // accepted so far
   std::size_t resets() const noexcept;       // connections reset by the proxy
 

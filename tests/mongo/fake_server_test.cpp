@@ -10,6 +10,8 @@
 #include <asio/write.hpp>
 
 #include <cstring>
+#include <functional>
+#include <optional>
 
 #include "gale/mongo/topology_description.hpp"
 #include "gale/mongo/wire.hpp"
@@ -71,6 +73,25 @@ class FakeServer {
   int compressed_requests = 0;
   int connections = 0;
   std::vector<Request> requests;  // every message, in arrival order
+  // When set, answers every command but the hellos (a reply, or nullopt to close the connection).
+  std::function<std::optional<json>(const json& request)> script;
+
+  // The requests whose command is `command`, in arrival order.
+  std::vector<json> received(const std::string& command) const {
+    std::vector<json> out;
+    for (const auto& r : requests)
+      if (r.command == command) out.push_back(r.body);
+    return out;
+  }
+  // Resolves once `n` requests of `command` have arrived.
+  gale::Future<void> commands_reached(std::string command, std::size_t n) {
+    want_command_ = std::move(command);
+    want_commands_ = n;
+    command_waiter_ = gale::Promise<void>();
+    auto f = command_waiter_.get_future();
+    notify_heartbeats();
+    return f;
+  }
 
   // The hellos that are not the first message on their connection: the monitor's checks.
   std::vector<Request> heartbeats() const {
@@ -103,6 +124,10 @@ class FakeServer {
     if (want_heartbeats_ > 0 && heartbeats().size() >= want_heartbeats_) {
       want_heartbeats_ = 0;
       heartbeat_waiter_.set_value();
+    }
+    if (want_commands_ > 0 && received(want_command_).size() >= want_commands_) {
+      want_commands_ = 0;
+      command_waiter_.set_value();
     }
   }
 
@@ -205,6 +230,14 @@ class FakeServer {
       for (const auto& name : request.value("compression", json::array())) {
         if (name == "zlib") reply["compression"] = json::array({"zlib"});
       }
+    } else if (script) {
+      auto scripted = script(request);
+      if (!scripted) {
+        asio::error_code ignored;
+        c->socket.close(ignored);  // a network error
+        return;
+      }
+      reply = std::move(*scripted);
     } else if (request.contains("find")) {
       ++finds;
       if (mode_ == Mode::silent) return read_header(c);  // never answers
@@ -249,6 +282,9 @@ class FakeServer {
   std::vector<std::shared_ptr<Conn>> conns_;
   std::size_t want_heartbeats_ = 0;
   gale::Promise<void> heartbeat_waiter_;
+  std::string want_command_;
+  std::size_t want_commands_ = 0;
+  gale::Promise<void> command_waiter_;
 };
 
 }  // namespace
@@ -450,4 +486,325 @@ TEST_CASE("load-balanced: the handshake is hello with loadBalanced: true, over O
   CHECK(first.body["client"]["driver"]["name"] == "gale");
   CHECK_FALSE(first.body.contains("helloOk"));
   CHECK(server.heartbeats().empty());  // no monitor in load-balanced mode
+}
+
+// ---- Change streams (the change-streams spec's resume rules), against a scripted peer that
+// speaks wire version 17: a server error is resumable only with the ResumableChangeStreamError
+// label (or CursorNotFound).
+
+namespace {
+
+json change_event(const std::string& token, int id) {
+  return {{"_id", {{"_data", token}}},
+          {"operationType", "insert"},
+          {"documentKey", {{"_id", id}}},
+          {"fullDocument", {{"_id", id}}}};
+}
+
+json cursor_reply(std::int64_t id, const char* batch_key, json batch, json post_batch_token) {
+  json cursor = {{"id", id}, {"ns", "db.c"}, {batch_key, std::move(batch)}};
+  if (!post_batch_token.is_null()) cursor["postBatchResumeToken"] = std::move(post_batch_token);
+  return {{"ok", 1}, {"cursor", std::move(cursor)}};
+}
+
+json error_reply(int code, bool resumable_label) {
+  json reply = {{"ok", 0}, {"code", code}, {"codeName", "Scripted"}, {"errmsg", "scripted"}};
+  if (resumable_label) reply["errorLabels"] = json::array({"ResumableChangeStreamError"});
+  return reply;
+}
+
+const json& change_stream_stage(const json& aggregate) {
+  return aggregate.at("pipeline").at(0).at("$changeStream");
+}
+
+}  // namespace
+
+TEST_CASE("a change stream resumes once after a resumable getMore error, after its last token") {
+  IOLoop loop;
+  FakeServer server(loop, Mode::ok);
+  int aggregates = 0;
+  server.script = [&](const json& r) -> std::optional<json> {
+    if (r.contains("aggregate")) {
+      if (++aggregates == 1) {
+        return cursor_reply(42, "firstBatch", json::array({change_event("01", 1)}), nullptr);
+      }
+      return cursor_reply(43, "firstBatch", json::array({change_event("02", 2)}), nullptr);
+    }
+    if (r.contains("getMore")) return error_reply(1234, true);
+    return json{{"ok", 1}};
+  };
+  Client client(server.uri("serverSelectionTimeoutMS=2000"));
+  auto coll = client["db"]["c"];
+  gale::mongo::ChangeStreamOptions o;
+  o.full_document = "updateLookup";
+  o.max_await_time = 300ms;
+  o.batch_size = 7;
+  json pipeline = json::array({{{"$match", {{"operationType", "insert"}}}}});
+  auto stream = loop.run_sync([&] { return coll.watch(pipeline, o); }, 10s);
+  auto first = loop.run_sync([&] { return stream.next(); }, 10s);
+  REQUIRE(first);
+  CHECK((*first)["documentKey"]["_id"] == 1);
+  CHECK(stream.resume_token() == json{{"_data", "01"}});
+  auto second = loop.run_sync([&] { return stream.next(); }, 10s);
+  REQUIRE(second);
+  CHECK((*second)["documentKey"]["_id"] == 2);
+  CHECK(stream.resume_token() == json{{"_data", "02"}});
+  loop.run_sync([&] { return server.commands_reached("killCursors", 1); }, 10s);
+
+  const auto sent = server.received("aggregate");
+  REQUIRE(sent.size() == 2);
+  CHECK(sent[0]["aggregate"] == "c");
+  CHECK(sent[0]["pipeline"].size() == 2);
+  CHECK(sent[0]["pipeline"][1] == pipeline[0]);
+  CHECK(sent[0]["cursor"]["batchSize"] == 7);
+  const json& original = change_stream_stage(sent[0]);
+  CHECK(original == json{{"fullDocument", "updateLookup"}});
+  const json& resumed = change_stream_stage(sent[1]);
+  CHECK(resumed["resumeAfter"] == json{{"_data", "01"}});
+  CHECK(resumed["fullDocument"] == "updateLookup");
+  CHECK_FALSE(resumed.contains("startAfter"));
+  CHECK_FALSE(resumed.contains("startAtOperationTime"));
+  CHECK(sent[1]["pipeline"][1] == pipeline[0]);
+  const auto get_mores = server.received("getMore");
+  REQUIRE(get_mores.size() == 1);
+  CHECK(get_mores[0]["getMore"] == 42);
+  CHECK(get_mores[0]["collection"] == "c");
+  CHECK(get_mores[0]["maxTimeMS"] == 300);
+  CHECK(get_mores[0]["batchSize"] == 7);
+  const auto kills = server.received("killCursors");
+  CHECK(kills[0]["cursors"] == json::array({42}));  // the old cursor, on its server
+}
+
+TEST_CASE("a change stream fails typed on a non-resumable getMore error and does not resume") {
+  IOLoop loop;
+  FakeServer server(loop, Mode::ok);
+  server.script = [&](const json& r) -> std::optional<json> {
+    if (r.contains("aggregate")) return cursor_reply(42, "firstBatch", json::array(), nullptr);
+    // HostUnreachable without the label: resumable only below wire version 9.
+    if (r.contains("getMore")) return error_reply(6, false);
+    return json{{"ok", 1}};
+  };
+  Client client(server.uri("serverSelectionTimeoutMS=2000"));
+  auto coll = client["db"]["c"];
+  auto stream = loop.run_sync([&] { return coll.watch(); }, 10s);
+  try {
+    loop.run_sync([&] { return stream.next(); }, 10s);
+    FAIL("no error");
+  } catch (const gale::mongo::MongoError& e) {
+    CHECK(e.code() == 6);
+  }
+  CHECK(server.received("aggregate").size() == 1);
+  CHECK(server.received("getMore").size() == 1);
+  CHECK_FALSE(stream.alive());
+  CHECK_FALSE(loop.run_sync([&] { return stream.next(); }, 10s));  // closed: over
+}
+
+TEST_CASE("a change stream resumes only once: a failed resume aggregate fails next()") {
+  IOLoop loop;
+  FakeServer server(loop, Mode::ok);
+  int aggregates = 0;
+  server.script = [&](const json& r) -> std::optional<json> {
+    if (r.contains("aggregate")) {
+      if (++aggregates == 1) return cursor_reply(42, "firstBatch", json::array(), nullptr);
+      return error_reply(1234, true);  // an aggregate's error is never resumable
+    }
+    if (r.contains("getMore")) return error_reply(43, false);  // CursorNotFound: resumable
+    return json{{"ok", 1}};
+  };
+  Client client(server.uri("serverSelectionTimeoutMS=2000"));
+  auto coll = client["db"]["c"];
+  auto stream = loop.run_sync([&] { return coll.watch(); }, 10s);
+  try {
+    loop.run_sync([&] { return stream.next(); }, 10s);
+    FAIL("no error");
+  } catch (const gale::mongo::MongoError& e) {
+    CHECK(e.code() == 1234);
+  }
+  CHECK(server.received("aggregate").size() == 2);
+  CHECK(server.received("getMore").size() == 1);
+}
+
+TEST_CASE("a change stream resumes twice when each resume aggregate succeeds") {
+  IOLoop loop;
+  FakeServer server(loop, Mode::ok);
+  int aggregates = 0, get_mores = 0;
+  server.script = [&](const json& r) -> std::optional<json> {
+    if (r.contains("aggregate")) {
+      ++aggregates;
+      return cursor_reply(40 + aggregates, "firstBatch", json::array(), nullptr);
+    }
+    if (r.contains("getMore") && ++get_mores <= 2) return error_reply(1234, true);
+    if (r.contains("getMore")) {
+      return cursor_reply(r["getMore"], "nextBatch", json::array({change_event("09", 9)}), nullptr);
+    }
+    return json{{"ok", 1}};
+  };
+  Client client(server.uri("serverSelectionTimeoutMS=2000"));
+  auto coll = client["db"]["c"];
+  auto stream = loop.run_sync([&] { return coll.watch(); }, 10s);
+  auto event = loop.run_sync([&] { return stream.next(); }, 10s);
+  REQUIRE(event);
+  CHECK((*event)["documentKey"]["_id"] == 9);
+  CHECK(aggregates == 3);
+  CHECK(get_mores == 3);
+}
+
+TEST_CASE("startAfter, postBatchResumeToken and the saved operationTime choose where to resume") {
+  SECTION("startAfter with no event returned yet resumes with startAfter the latest token") {
+    IOLoop loop;
+    FakeServer server(loop, Mode::ok);
+    int aggregates = 0;
+    server.script = [&](const json& r) -> std::optional<json> {
+      if (r.contains("aggregate")) {
+        if (++aggregates == 1) {
+          return cursor_reply(42, "firstBatch", json::array(), json{{"_data", "P1"}});
+        }
+        return cursor_reply(43, "firstBatch", json::array({change_event("03", 3)}),
+                            json{{"_data", "P2"}});
+      }
+      if (r.contains("getMore")) return std::nullopt;  // the connection drops: a network error
+      return json{{"ok", 1}};
+    };
+    Client client(server.uri("serverSelectionTimeoutMS=5000"));
+    auto coll = client["db"]["c"];
+    gale::mongo::ChangeStreamOptions o;
+    o.start_after = {{"_data", "S"}};
+    auto stream = loop.run_sync([&] { return coll.watch(json::array(), o); }, 10s);
+    CHECK(stream.resume_token() == json{{"_data", "P1"}});  // an empty batch's PBRT
+    auto event = loop.run_sync([&] { return stream.next(); }, 15s);
+    REQUIRE(event);
+    CHECK((*event)["documentKey"]["_id"] == 3);
+    CHECK(stream.resume_token() == json{{"_data", "P2"}});  // the batch's last: its PBRT
+    const auto sent = server.received("aggregate");
+    REQUIRE(sent.size() == 2);
+    CHECK(change_stream_stage(sent[0])["startAfter"] == json{{"_data", "S"}});
+    const json& resumed = change_stream_stage(sent[1]);
+    CHECK(resumed["startAfter"] == json{{"_data", "P1"}});
+    CHECK_FALSE(resumed.contains("resumeAfter"));
+  }
+  SECTION("no token: the operationTime of the first empty aggregate is where it resumes") {
+    IOLoop loop;
+    FakeServer server(loop, Mode::ok);
+    int aggregates = 0;
+    server.script = [&](const json& r) -> std::optional<json> {
+      if (r.contains("aggregate")) {
+        auto reply = cursor_reply(42 + aggregates, "firstBatch", json::array(), nullptr);
+        if (++aggregates == 1) reply["operationTime"] = {{"$timestamp", {{"t", 5}, {"i", 1}}}};
+        return reply;
+      }
+      if (r.contains("getMore") && r["getMore"] == 42) return error_reply(43, false);
+      if (r.contains("getMore")) {
+        return cursor_reply(43, "nextBatch", json::array({change_event("04", 4)}), nullptr);
+      }
+      return json{{"ok", 1}};
+    };
+    Client client(server.uri("serverSelectionTimeoutMS=2000"));
+    auto coll = client["db"]["c"];
+    auto stream = loop.run_sync([&] { return coll.watch(); }, 10s);
+    CHECK_FALSE(stream.resume_token());
+    auto event = loop.run_sync([&] { return stream.next(); }, 10s);
+    REQUIRE(event);
+    const auto sent = server.received("aggregate");
+    REQUIRE(sent.size() == 2);
+    CHECK_FALSE(change_stream_stage(sent[0]).contains("startAtOperationTime"));
+    const json& resumed = change_stream_stage(sent[1]);
+    CHECK(resumed["startAtOperationTime"] == json{{"$timestamp", {{"t", 5}, {"i", 1}}}});
+    CHECK_FALSE(resumed.contains("resumeAfter"));
+    CHECK_FALSE(resumed.contains("startAfter"));
+  }
+}
+
+TEST_CASE("a change event without its _id fails the stream with ChangeStreamFatalError") {
+  IOLoop loop;
+  FakeServer server(loop, Mode::ok);
+  server.script = [&](const json& r) -> std::optional<json> {
+    if (r.contains("aggregate")) {
+      return cursor_reply(42, "firstBatch", json::array({{{"operationType", "insert"}}}), nullptr);
+    }
+    return json{{"ok", 1}};
+  };
+  Client client(server.uri("serverSelectionTimeoutMS=2000"));
+  auto coll = client["db"]["c"];
+  json pipeline = json::array({{{"$project", {{"_id", 0}}}}});
+  auto stream = loop.run_sync([&] { return coll.watch(pipeline); }, 10s);
+  try {
+    loop.run_sync([&] { return stream.next(); }, 10s);
+    FAIL("no error");
+  } catch (const gale::mongo::MongoError& e) {
+    CHECK(e.kind() == ErrorKind::invalid_argument);
+    CHECK(e.code_name() == "ChangeStreamFatalError");
+    CHECK(std::string(e.what()).find("resume token is missing") != std::string::npos);
+  }
+  CHECK_FALSE(stream.alive());
+  loop.run_sync([&] { return server.commands_reached("killCursors", 1); }, 10s);
+  CHECK(server.received("aggregate").size() == 1);
+}
+
+TEST_CASE("dropping a change stream kills its cursor, with the ns of database and client streams") {
+  IOLoop loop;
+  FakeServer server(loop, Mode::ok);
+  server.script = [&](const json& r) -> std::optional<json> {
+    if (r.contains("aggregate")) {
+      json reply =
+          cursor_reply(r["aggregate"] == "c" ? 42 : 77, "firstBatch", json::array(), nullptr);
+      if (r["aggregate"] != "c")
+        reply["cursor"]["ns"] = r["$db"].get<std::string>() + ".$cmd.aggregate";
+      return reply;
+    }
+    if (r.contains("getMore")) {
+      json reply = cursor_reply(r["getMore"], "nextBatch", json::array(), nullptr);
+      reply["cursor"]["ns"] =
+          r["$db"].get<std::string>() + "." + r["collection"].get<std::string>();
+      return reply;
+    }
+    return json{{"ok", 1}};
+  };
+  Client client(server.uri("serverSelectionTimeoutMS=2000"));
+  auto coll = client["db"]["c"];
+  {
+    auto stream = loop.run_sync([&] { return coll.watch(); }, 10s);
+    CHECK(stream.id() == 42);
+    CHECK_FALSE(loop.run_sync([&] { return stream.try_next(); }, 10s));  // one empty getMore
+  }
+  loop.run_sync([&] { return server.commands_reached("killCursors", 1); }, 10s);
+  auto kills = server.received("killCursors");
+  CHECK(kills[0]["killCursors"] == "c");
+  CHECK(kills[0]["cursors"] == json::array({42}));
+  CHECK(kills[0]["$db"] == "db");
+
+  auto db = client["db"];
+  {
+    auto stream = loop.run_sync([&] { return db.watch(); }, 10s);
+    CHECK_FALSE(loop.run_sync([&] { return stream.try_next(); }, 10s));
+  }
+  loop.run_sync([&] { return server.commands_reached("killCursors", 2); }, 10s);
+  {
+    auto stream = loop.run_sync([&] { return client.watch(); }, 10s);
+    stream.close();
+    CHECK_FALSE(stream.alive());
+    CHECK_FALSE(loop.run_sync([&] { return stream.next(); }, 10s));
+  }
+  loop.run_sync([&] { return server.commands_reached("killCursors", 3); }, 10s);
+  const auto aggregates = server.received("aggregate");
+  REQUIRE(aggregates.size() == 3);
+  CHECK(aggregates[1]["aggregate"] == 1);
+  CHECK(aggregates[1]["$db"] == "db");
+  CHECK_FALSE(change_stream_stage(aggregates[1]).contains("allChangesForCluster"));
+  CHECK(aggregates[2]["aggregate"] == 1);
+  CHECK(aggregates[2]["$db"] == "admin");
+  CHECK(change_stream_stage(aggregates[2])["allChangesForCluster"] == true);
+  const auto get_mores = server.received("getMore");
+  REQUIRE(get_mores.size() == 2);
+  CHECK(get_mores[1]["collection"] == "$cmd.aggregate");
+  kills = server.received("killCursors");
+  CHECK(kills[1]["killCursors"] == "$cmd.aggregate");
+  CHECK(kills[1]["cursors"] == json::array({77}));
+  CHECK(kills[2]["$db"] == "admin");
+  // The replies to the killCursors are counted once the client has read them.
+  loop.run_sync(
+      [&]() -> gale::Future<void> {
+        while (client.cursors_killed() < 3) co_await gale::moment();
+      },
+      10s);
+  CHECK(client.cursors_killed() == 3);
 }

@@ -99,3 +99,35 @@ TEST_CASE("a reply with a key that is not UTF-8 converts to a gale::Error, not u
                       std::string_view(reinterpret_cast<const char*>(bytes.data()), bytes.size())),
                   gale::Error);
 }
+
+// The change-streams spec's "Resumable Error".
+TEST_CASE("which getMore errors a change stream resumes from") {
+  using gale::mongo::is_resumable_change_stream_error;
+  using gale::mongo::MongoError;
+  const MongoError network = gale::mongo::network_error("db:27017", "connection reset");
+  CHECK(is_resumable_change_stream_error(network, 17));
+  CHECK(is_resumable_change_stream_error(network, 6));
+  const MongoError client_timeout(gale::ErrorKind::timeout, "deadline passed", 0, "ClientTimeout");
+  CHECK(is_resumable_change_stream_error(client_timeout, 17));
+  const MongoError cursor_not_found(gale::ErrorKind::internal, "cursor id 5 not found", 43);
+  CHECK(is_resumable_change_stream_error(cursor_not_found, 17));
+  CHECK(is_resumable_change_stream_error(cursor_not_found, 6));
+  // From wire version 9 the label decides, whatever the code.
+  const MongoError labelled(gale::ErrorKind::internal, "x", 1234, "Whatever",
+                            {"ResumableChangeStreamError"});
+  CHECK(is_resumable_change_stream_error(labelled, 9));
+  const MongoError stepped_down(gale::ErrorKind::unavailable, "x", 189, "PrimarySteppedDown");
+  CHECK_FALSE(is_resumable_change_stream_error(stepped_down, 9));
+  // Below it, the spec's list of codes.
+  CHECK(is_resumable_change_stream_error(stepped_down, 8));
+  for (int code : {6, 7, 89, 91, 189, 262, 9001, 10107, 11600, 11602, 13435, 13436, 63, 150, 13388,
+                   234, 133}) {
+    const MongoError e(gale::ErrorKind::internal, "x", code);
+    CHECK(is_resumable_change_stream_error(e, 8));
+  }
+  const MongoError bad_value(gale::ErrorKind::invalid_argument, "x", 2, "BadValue");
+  CHECK_FALSE(is_resumable_change_stream_error(bad_value, 8));
+  CHECK_FALSE(is_resumable_change_stream_error(bad_value, 17));
+  const MongoError fatal(gale::ErrorKind::invalid_argument, "x", 280, "ChangeStreamFatalError");
+  CHECK_FALSE(is_resumable_change_stream_error(fatal, 17));
+}
