@@ -10,7 +10,6 @@
 #include <catch2/catch.hpp>
 
 #include <cstdlib>
-#include <iostream>
 #include <string>
 #include <vector>
 
@@ -30,13 +29,9 @@ namespace {
 
 constexpr const char* kJava = "mongo-java-server";
 
-// Prints the [gale-skip] line of server_skips.hpp for a server named here (the URI may come from
-// GALE_TEST_MONGO_JAVA_URI, with GALE_TEST_MONGO_SERVER unset).
-void say_skip(const std::string& server, const std::string& why) {
-  std::cout << "[gale-skip] " << server << ": \"" << Catch::getResultCapture().getCurrentTestName()
-            << "\": " << why << std::endl;
-  WARN("skipped on " << server << ": " << why);
-}
+// The server may be named here, not by GALE_TEST_MONGO_SERVER (the URI may come from
+// GALE_TEST_MONGO_JAVA_URI): skips on it are said with server_skips.hpp's say_skip.
+using gale::testing::say_skip;
 
 // The server to watch: {name, uri}, or nullopt (after saying why) when there is none.
 std::optional<std::pair<std::string, std::string>> change_stream_server() {

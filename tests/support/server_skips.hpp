@@ -13,13 +13,18 @@
 
 namespace gale::testing {
 
+// Says that the current case (or its part that follows) is skipped on `server`, and why.
+inline void say_skip(const std::string& server, const std::string& why) {
+  std::cout << "[gale-skip] " << server << ": \"" << Catch::getResultCapture().getCurrentTestName()
+            << "\": " << why << std::endl;
+  WARN("skipped on " << server << ": " << why);
+}
+
 // True when the tests run against `server` (GALE_TEST_MONGO_SERVER), after saying so; the caller
 // then returns from the case, or leaves out the part that server cannot pass.
 inline bool skip_on_mongo_server(const std::string& server, const char* why) {
   if (mongo_server() != server) return false;
-  std::cout << "[gale-skip] " << server << ": \"" << Catch::getResultCapture().getCurrentTestName()
-            << "\": " << why << std::endl;
-  WARN("skipped on " << server << ": " << why);
+  say_skip(server, why);
   return true;
 }
 
