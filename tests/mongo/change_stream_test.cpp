@@ -15,6 +15,7 @@
 
 #include "fault/fault_proxy.hpp"
 #include "mongo/support.hpp"
+#include "support/change_stream_server.hpp"
 #include "support/log_capture.hpp"
 #include "support/server_skips.hpp"
 
@@ -27,30 +28,12 @@ using gale::mongo::json;
 
 namespace {
 
-constexpr const char* kJava = "mongo-java-server";
+constexpr const char* kJava = gale::testing::kMongoJavaServer;
 
 // The server may be named here, not by GALE_TEST_MONGO_SERVER (the URI may come from
 // GALE_TEST_MONGO_JAVA_URI): skips on it are said with server_skips.hpp's say_skip.
+using gale::testing::change_stream_server;
 using gale::testing::say_skip;
-
-// The server to watch: {name, uri}, or nullopt (after saying why) when there is none.
-std::optional<std::pair<std::string, std::string>> change_stream_server() {
-  const std::string server = gale::testing::mongo_server();
-  if (server.rfind("ferretdb", 0) == 0) {
-    gale::testing::skip_on_mongo_server(
-        server,
-        "FerretDB has no change streams ($changeStream is not supported); these cases run "
-        "against mongo-java-server");
-    return std::nullopt;
-  }
-  if (!server.empty()) return std::make_pair(server, gale::testing::mongo_uri());
-  const char* java = std::getenv("GALE_TEST_MONGO_JAVA_URI");
-  if (java == nullptr || *java == '\0') {
-    say_skip("(none)", "GALE_TEST_MONGO_JAVA_URI is not set: start scripts/services");
-    return std::nullopt;
-  }
-  return std::make_pair(std::string(kJava), std::string(java));
-}
 
 // The port of a one-host URI: mongodb://127.0.0.1:23100/...
 int port_of(const std::string& uri) {
