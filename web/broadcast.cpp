@@ -2,6 +2,8 @@
 
 #include <algorithm>
 
+#include "gale/loop/error.hpp"
+
 #include "gale/web/detail/event_stream_session.hpp"
 #include "gale/web/detail/receiver.hpp"
 #include "gale/web/detail/websocket_deflate.hpp"
@@ -33,7 +35,10 @@ const std::shared_ptr<const std::string>& SharedFrames::websocket_frame(bool com
 }
 
 const std::shared_ptr<const std::string>& SharedFrames::event_stream_bytes() {
-  if (!sse) sse = std::make_shared<std::string>(event_bytes(message, event, std::to_string(id)));
+  if (!sse) {
+    sse = std::make_shared<std::string>(
+        event_bytes(message, event, id_text.empty() ? std::to_string(id) : id_text));
+  }
   return sse;
 }
 
@@ -119,7 +124,16 @@ std::size_t Broadcast::send(std::string_view message, bool binary) {
 }
 
 std::size_t Broadcast::send(std::string_view message, bool binary, std::string_view event) {
+  return send(message, binary, event, {});
+}
+
+std::size_t Broadcast::send(std::string_view message, bool binary, std::string_view event,
+                            std::string_view id) {
+  if (id.find_first_of("\r\n") != std::string_view::npos) {
+    throw Error(ErrorKind::invalid_argument, "an event's id cannot hold a line break");
+  }
   detail::SharedFrames frames;
+  frames.id_text = std::string(id);
   frames.message = std::string(message);
   frames.binary = binary;
   frames.event = std::string(event);

@@ -48,6 +48,10 @@ class Broadcast {
   std::size_t send(std::string_view message);
   std::size_t send(std::string_view message, bool binary);
   std::size_t send(std::string_view message, bool binary, std::string_view event);
+  // The same with the id event streams see given (a live feed's position, say; no line breaks)
+  // instead of the broadcast's sequence number.
+  std::size_t send(std::string_view message, bool binary, std::string_view event,
+                   std::string_view id);
   template <class J>  // a JSON value, serialized once (a template: a string literal means text)
   requires std::same_as<J, nlohmann::json> std::size_t send(const J& value) {
     return send(value.dump(), false, {});

@@ -20,7 +20,8 @@ struct SharedFrames {
   std::string message;
   bool binary = false;
   std::string event;     // an event stream's event name (empty: "message")
-  std::uint64_t id = 0;  // an event stream's event id: the broadcast's sequence number
+  std::uint64_t id = 0;  // an event stream's event id: the broadcast's sequence number,
+  std::string id_text;   // unless this one is given
   std::shared_ptr<const std::string> plain;
   std::shared_ptr<const std::string> deflated;
   std::shared_ptr<const std::string> sse;
