@@ -220,6 +220,24 @@ std::optional<json> take(ChangeStreamState& cs) {
   return event.to_json();
 }
 
+// May the old cursor be killed when the stream resumes after `failure`? The spec: kill it on the
+// server on which it was opened, never on another. Only a server error on its connection says that
+// this server is still the one (CursorNotFound says the cursor is gone already). After a network
+// error or a client-side timeout the process at that address may be another one, killed and
+// started again, that numbers its cursors afresh (mongo-java-server from 1): a killCursors for the
+// old id, sent in the background while the resume aggregate runs, could kill the resumed stream's
+// own new cursor there. Such a cursor is forgotten, not killed (as PyMongo does after a connection
+// failure); if its server is still up, the cursor's idle timeout ends it.
+bool may_kill_old_cursor(std::exception_ptr failure) noexcept {
+  try {
+    std::rethrow_exception(failure);
+  } catch (const MongoError& e) {
+    return !e.network_error() && e.code() != 0 && e.code() != 43;
+  } catch (...) {
+    return false;
+  }
+}
+
 // How long an empty getMore must have taken before the next one goes: a server that ignores
 // awaitData (mongo-java-server) answers at once, and next() must not spin on it.
 constexpr auto kPollFloor = std::chrono::milliseconds(20);
@@ -255,7 +273,12 @@ Future<std::optional<json>> next_event(std::shared_ptr<ChangeStreamState> cs, bo
         std::rethrow_exception(failure);
       }
       log::info("gale.mongo", "resuming a change stream after: {}", describe(failure));
-      kill_cursor(cs->cursor);  // best effort, not awaited
+      if (may_kill_old_cursor(failure)) {
+        kill_cursor(cs->cursor);  // best effort, not awaited
+      } else {
+        cs->cursor->id = 0;  // forgotten: never killed later (close(), the destructor)
+        cs->cursor->have_batch = false;
+      }
       std::exception_ptr resume_failure;
       try {
         Start start = resume_start(*cs);

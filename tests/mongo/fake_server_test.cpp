@@ -649,6 +649,51 @@ TEST_CASE("a change stream resumes twice when each resume aggregate succeeds") {
   CHECK(get_mores == 3);
 }
 
+TEST_CASE("after a network error a change stream resumes without killing its old cursor") {
+  // The server at that address may be another process (killed and restarted) that numbers its
+  // cursors afresh, as mongo-java-server does from 1: a killCursors for the old id, sent in the
+  // background while the resume runs, would kill the resumed stream's own new cursor there.
+  IOLoop loop;
+  FakeServer server(loop, Mode::ok);
+  int aggregates = 0, get_mores = 0;
+  bool killed = false;
+  server.script = [&](const json& r) -> std::optional<json> {
+    if (r.contains("aggregate")) {
+      ++aggregates;
+      killed = false;  // the restarted server's cursor 1
+      return cursor_reply(1, "firstBatch",
+                          json::array({change_event(aggregates == 1 ? "01" : "02", aggregates)}),
+                          nullptr);
+    }
+    if (r.contains("killCursors")) {
+      killed = true;
+      return json{{"ok", 1}, {"cursorsKilled", r["cursors"]}};
+    }
+    if (r.contains("getMore") && ++get_mores == 1) return std::nullopt;  // the server goes away
+    if (r.contains("getMore") && killed) return error_reply(43, false);  // CursorNotFound
+    if (r.contains("getMore")) {
+      const int id = 1 + get_mores;  // 3, 4, ...
+      return cursor_reply(1, "nextBatch", json::array({change_event("0" + std::to_string(id), id)}),
+                          nullptr);
+    }
+    return json{{"ok", 1}};
+  };
+  Client client(server.uri("serverSelectionTimeoutMS=5000"));
+  auto coll = client["db"]["c"];
+  auto stream = loop.run_sync([&] { return coll.watch(); }, 10s);
+  std::vector<int> ids;
+  for (int i = 0; i < 5; ++i) {
+    auto event = loop.run_sync([&] { return stream.next(); }, 15s);
+    REQUIRE(event);
+    ids.push_back((*event)["documentKey"]["_id"].get<int>());
+  }
+  CHECK(ids == std::vector<int>{1, 2, 3, 4, 5});
+  CHECK(aggregates == 2);  // one resume, and its cursor was never killed
+  CHECK(server.received("killCursors").empty());
+  CHECK(change_stream_stage(server.received("aggregate")[1])["resumeAfter"] ==
+        json{{"_data", "01"}});
+}
+
 TEST_CASE("startAfter, postBatchResumeToken and the saved operationTime choose where to resume") {
   SECTION("startAfter with no event returned yet resumes with startAfter the latest token") {
     IOLoop loop;

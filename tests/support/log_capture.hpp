@@ -34,6 +34,15 @@ class LogCapture {
   bool contains(std::string_view needle, log::Level level = log::Level::debug) const {
     return !find(needle, level).empty();
   }
+  // Every captured line that contains `needle`.
+  std::vector<std::string> lines(std::string_view needle) const {
+    std::lock_guard lock(mutex_);
+    std::vector<std::string> out;
+    for (const auto& entry : lines_) {
+      if (entry.second.find(needle) != std::string::npos) out.push_back(entry.second);
+    }
+    return out;
+  }
   std::size_t count(std::string_view needle) const {
     std::lock_guard lock(mutex_);
     std::size_t n = 0;
