@@ -83,11 +83,18 @@ struct Relay::State {
   std::string start;     // the feed's position when the relay started: "before the first"
   bool evicted = false;  // history lost its first events (start no longer resumes from it)
   bool stopped = false;
+  std::optional<Future<void>> reader;  // the pump, until stop() hands it out
   std::vector<Promise<void>> waiters;
 
   Entry entry_of(const Event& e) const {
     if (e.is_gap()) return reload_entry(e.reason, e.position);
-    json m = {{"type", "change"}, {"position", e.position}, {"data", format(e.change)}};
+    json data;
+    try {
+      data = format(e.change);
+    } catch (const std::exception& x) {  // a document the format did not expect: sent as null
+      log::error(kLog, "cannot format the change at {}: {}", e.position, x.what());
+    }
+    json m = {{"type", "change"}, {"position", e.position}, {"data", std::move(data)}};
     return {e.position, "change", m.dump()};
   }
 
@@ -184,8 +191,12 @@ Future<bool> from_history(std::shared_ptr<Relay::State> s, Member m, std::uint64
 
 Future<void> join_member(std::shared_ptr<Relay::State> s, Member m,
                          std::optional<std::string> after) {
-  if (!after || after->empty()) {
+  if (!after || after->empty()) {  // from now: told where now is, so it can resume from there
+    json ready = {{"type", "ready"}, {"position", s->last_position()}};
+    std::vector<Future<void>> sends;
+    sends.push_back(m.send({s->last_position(), "ready", ready.dump()}));
     m.add(s->members);
+    settle(std::move(sends));
     co_return;
   }
   std::string last = *after;
@@ -240,7 +251,8 @@ Relay::Relay(RelayOptions options) : state_(std::make_shared<State>()) {
 }
 
 Relay::~Relay() {
-  stop();
+  state_->stopped = true;
+  if (state_->feed) state_->feed->close();
 }
 
 void Relay::start(Feed feed) {
@@ -252,12 +264,17 @@ void Relay::start(Feed feed, Format format) {
   state_->format = std::move(format);
   state_->start = feed.position();
   state_->feed.emplace(std::move(feed));
-  pump(state_);
+  state_->reader.emplace(pump(state_));
 }
 
-void Relay::stop() noexcept {
+Future<void> Relay::stop() {
   state_->stopped = true;
   if (state_->feed) state_->feed->close();
+  for (auto& w : std::exchange(state_->waiters, {})) w.set_value();
+  if (!state_->reader) return make_ready_future();
+  Future<void> reader = std::move(*state_->reader);
+  state_->reader.reset();
+  return reader;
 }
 
 Future<void> Relay::join(web::WebSocketHandler& socket, std::optional<std::string> after) {
@@ -268,6 +285,10 @@ Future<void> Relay::join(web::WebSocketHandler& socket, std::optional<std::strin
 Future<void> Relay::join(web::EventStreamHandler& stream, std::optional<std::string> after) {
   if (!state_->feed) throw Error(ErrorKind::unavailable, "the relay has not started");
   return join_member(state_, Member(stream), std::move(after));
+}
+
+bool Relay::running() const noexcept {
+  return state_->feed && !state_->stopped;
 }
 
 std::size_t Relay::members() const noexcept {

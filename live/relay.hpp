@@ -12,7 +12,9 @@
 // Every member gets each event once, in order, as JSON:
 //   {"type": "change", "position": "...", "data": <format(event.change)>}
 //   {"type": "reload", "position": "...", "reason": "..."}   changes may be missing: reload state
-// An event stream gets the same text as the data of an event named "change" or "reload", with the
+//   {"type": "ready", "position": "..."}   first, to a member that joins from now: where now is
+//                                          (resume from it; "" where the database gives none)
+// An event stream gets the same text as the data of an event named by its type, with the
 // position as its id, so that EventSource sends it back as Last-Event-ID when it reconnects.
 //
 // join(member, after) resumes after a position: from the relay's history of recent events when it
@@ -59,7 +61,9 @@ class Relay {
   // Reads `feed` and sends each event to every member, until stop(). Once, on the loop's thread.
   void start(Feed feed);
   void start(Feed feed, Format format);
-  void stop() noexcept;
+  // Closes the feed; resolves once the relay's reader has ended (run the loop until then: at
+  // shutdown, before the database client goes). Members stay open, and hear nothing more.
+  Future<void> stop();
 
   // Adds an open WebSocket or event stream, after sending what followed `after` (a position it
   // was sent; nullopt or "": from now). Resolves once the member is live (or closed). Call it
@@ -67,6 +71,8 @@ class Relay {
   Future<void> join(web::WebSocketHandler& socket, std::optional<std::string> after);
   Future<void> join(web::EventStreamHandler& stream, std::optional<std::string> after);
 
+  // Started and not stopped.
+  bool running() const noexcept;
   std::size_t members() const noexcept;
   // The position of the last event sent ("" before any).
   std::string position() const;

@@ -8,11 +8,15 @@
 #include <string>
 
 #include "crud/notes_store.hpp"
+#include "gale/live/feed.hpp"
 #include "gale/mongo/client.hpp"
 #include "gale/pg/client.hpp"
 #include "gale/web/application.hpp"
 
 namespace crud {
+
+class PgNotesStore;
+class MongoNotesStore;
 
 // GET/POST /notes and GET/PUT/PATCH/DELETE /notes/{id} on `store` (which must outlive `app`).
 void add_routes(gale::web::Application& app, NotesStore& store);
@@ -34,6 +38,12 @@ class Backend {
   Backend& operator=(const Backend&) = delete;
 
   NotesStore& store() noexcept { return *store_; }
+  // The notes' changes (live.hpp): Error when the database has no way to give them (a MongoDB
+  // server without change streams).
+  gale::Future<gale::live::Feed> watch();
+  // What live_change() needs to show a change's document as a note.
+  using NoteJson = nlohmann::json (*)(const nlohmann::json& document);
+  NoteJson note_json() const noexcept;
   gale::PoolStats pool_stats() const;
   // "PostgreSQL user@host:port/db" or "MongoDB host:port/db", for the start-up line.
   std::string describe() const;
@@ -42,6 +52,8 @@ class Backend {
   std::unique_ptr<gale::pg::Client> pg_;
   std::optional<gale::mongo::Client> mongo_;
   std::unique_ptr<NotesStore> store_;
+  PgNotesStore* pg_store_ = nullptr;
+  MongoNotesStore* mongo_store_ = nullptr;
   std::string description_;
 };
 

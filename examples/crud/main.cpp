@@ -9,7 +9,10 @@
 
 #include "crud/app.hpp"
 #include "crud/deferred_store.hpp"
+#include "crud/live.hpp"
+#include "gale/loop/log.hpp"
 #include "gale/loop/loop.hpp"
+#include "gale/loop/sleep.hpp"
 #include "gale/web/web.hpp"
 
 namespace {
@@ -21,6 +24,36 @@ void raise_open_file_limit() {
   if (getrlimit(RLIMIT_NOFILE, &limit) == 0 && limit.rlim_cur < limit.rlim_max) {
     limit.rlim_cur = limit.rlim_max;
     setrlimit(RLIMIT_NOFILE, &limit);
+  }
+}
+
+// Feeds the relay from the database's changes, in the background: while the database cannot be
+// reached it tries again (and /notes/live answers 503); a database that gives no changes (a
+// MongoDB server without change streams) turns live updates off (501), and the API runs on.
+gale::Future<void> start_live(crud::Backend& backend, crud::Live& live) {
+  while (!live.relay.running()) {
+    std::optional<gale::live::Feed> feed;
+    gale::ErrorKind kind = gale::ErrorKind::internal;
+    std::string failure;
+    try {
+      feed.emplace(co_await backend.watch());
+    } catch (const std::exception& e) {
+      kind = gale::kind_of(std::current_exception());
+      failure = e.what();
+    }
+    if (feed) {
+      auto note_json = backend.note_json();
+      live.relay.start(std::move(*feed), [note_json](const nlohmann::json& change) {
+        return crud::live_change(change, note_json);
+      });
+    } else if (kind == gale::ErrorKind::unavailable || kind == gale::ErrorKind::timeout) {
+      gale::log::warning("crud", "live updates wait for the database: {}", failure);
+      co_await gale::sleep(std::chrono::seconds(2));
+    } else {
+      live.off = failure;
+      gale::log::warning("crud", "live updates are off (/notes/live answers 501): {}", failure);
+      co_return;
+    }
   }
 }
 
@@ -49,7 +82,9 @@ int main(int argc, char** argv) {
   settings.header_timeout = std::chrono::milliseconds(static_cast<long>(header_timeout * 1000));
   // The routes exist before the server starts; until the database is ready they answer 503.
   crud::DeferredStore store;
+  crud::Live live;  // GET /notes/live: the database's changes, pushed (crud/live.hpp)
   gale::web::Application app({}, settings);
+  crud::add_live_routes(app, live);
   crud::add_routes(app, store);
   gale::web::HTTPServer server(app);
   server.bind(options.port, options.address);
@@ -62,9 +97,12 @@ int main(int argc, char** argv) {
     gale::IOLoop::current().run_sync([&backend] { return backend.store().setup(); },
                                      std::chrono::seconds(60));
     store.set(&backend.store());
+    auto live_started = start_live(backend, live);
     std::fprintf(stderr, "notes API on http://%s:%u/notes (%s)\n", options.address.c_str(),
                  server.port(), backend.describe().c_str());
     gale::IOLoop::current().start();  // SIGTERM/SIGINT: graceful shutdown, then exit 0
+    gale::IOLoop::current().run_sync([&live] { return live.relay.stop(); },
+                                     std::chrono::seconds(10));
     store.set(nullptr);
   } catch (const std::exception& e) {
     std::fprintf(stderr, "notes: %s\n", e.what());

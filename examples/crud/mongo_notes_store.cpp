@@ -2,6 +2,7 @@
 
 #include <algorithm>
 
+#include "gale/live/mongo_feed.hpp"
 #include "gale/loop/error.hpp"
 #include "gale/loop/sleep.hpp"
 #include "gale/mongo/error.hpp"
@@ -94,6 +95,14 @@ json index(std::string_view field) {
 
 MongoNotesStore::MongoNotesStore(gale::mongo::Collection notes, gale::mongo::Collection claims)
     : notes_(std::move(notes)), claims_(std::move(claims)) {}
+
+gale::Future<gale::live::Feed> MongoNotesStore::watch() {
+  return gale::live::watch(notes_);
+}
+
+nlohmann::json MongoNotesStore::note_json(const gale::mongo::json& document) {
+  return to_json(note_of(document));
+}
 
 gale::Future<void> MongoNotesStore::setup() {
   gale::mongo::IndexOptions unique;

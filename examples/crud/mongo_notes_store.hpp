@@ -9,6 +9,7 @@
 
 #include "crud/notes_store.hpp"
 #include "crud/version_claims.hpp"
+#include "gale/live/feed.hpp"
 #include "gale/mongo/collection.hpp"
 
 namespace crud {
@@ -25,6 +26,12 @@ class MongoNotesStore final : public NotesStore {
   gale::Future<WriteResult> update(std::string id, NoteFields fields, std::string updated_at,
                                    Versions accept) override;
   gale::Future<WriteResult> remove(std::string id, Versions accept) override;
+
+  // The notes' changes as a live feed (GET /notes/live): the collection's change stream (the
+  // server's error when it has none, as FerretDB).
+  gale::Future<gale::live::Feed> watch();
+  // A note document (a change's fullDocument) as the API shows it.
+  static nlohmann::json note_json(const gale::mongo::json& document);
 
  private:
   // The claim of a note's next version (version_claims.hpp), read from its current version.

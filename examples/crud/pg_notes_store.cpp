@@ -2,6 +2,8 @@
 
 #include <algorithm>
 
+#include "gale/live/change_log.hpp"
+#include "gale/live/pg_feed.hpp"
 #include "gale/loop/error.hpp"
 
 namespace crud {
@@ -12,6 +14,14 @@ constexpr std::string_view kColumns =
     "id::text, slug, title, body, tags, done,"
     " to_char(created_at AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS.MS\"Z\"'),"
     " to_char(updated_at AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS.MS\"Z\"'), version";
+
+// A row as the API's note JSON, in SQL over the row `r`: what the change log keeps of each change.
+constexpr std::string_view kNoteJson =
+    "jsonb_build_object('id', r.id::text, 'slug', r.slug, 'title', r.title, 'body', r.body,"
+    " 'tags', to_jsonb(r.tags), 'done', r.done,"
+    " 'created_at', to_char(r.created_at AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS.MS\"Z\"'),"
+    " 'updated_at', to_char(r.updated_at AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS.MS\"Z\"'),"
+    " 'version', r.version)";
 
 Note note_of(const gale::pg::Row& row) {
   Note n;
@@ -98,6 +108,14 @@ gale::Future<void> PgNotesStore::setup() {
   co_await tx.execute("CREATE INDEX IF NOT EXISTS " + table_ + "_tags ON " + table_ +
                       " USING gin (tags)");
   co_await tx.commit();
+}
+
+gale::Future<gale::live::Feed> PgNotesStore::watch() {
+  gale::live::ChangeLog log;
+  log.table = table_;
+  log.document = std::string(kNoteJson);
+  co_await gale::live::install_change_log(pg_, log);
+  co_return co_await gale::live::watch(pg_, table_);
 }
 
 gale::Future<void> PgNotesStore::insert(Note note) {

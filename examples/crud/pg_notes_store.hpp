@@ -5,6 +5,7 @@
 #include <string>
 
 #include "crud/notes_store.hpp"
+#include "gale/live/feed.hpp"
 #include "gale/pg/client.hpp"
 
 namespace crud {
@@ -21,6 +22,10 @@ class PgNotesStore final : public NotesStore {
   gale::Future<WriteResult> update(std::string id, NoteFields fields, std::string updated_at,
                                    Versions accept) override;
   gale::Future<WriteResult> remove(std::string id, Versions accept) override;
+
+  // The notes' changes as a live feed (GET /notes/live): puts a change log on the table (a
+  // trigger; idempotent) whose documents are the API's note JSON, and watches it.
+  gale::Future<gale::live::Feed> watch();
 
  private:
   gale::Future<WriteResult> missing_or_stale(std::string id);
