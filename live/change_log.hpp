@@ -21,7 +21,7 @@
 namespace gale::live {
 
 struct ChangeLog {
-  std::string table;                     // lower-case letters, digits and _, as for every name here
+  std::string table{};                   // lower-case letters, digits and _, as for every name here
   std::string key = "id";                // the column that identifies a row (documentKey)
   std::string document = "to_jsonb(r)";  // SQL over the row `r`: the change's fullDocument
   std::int64_t keep = 10'000;            // changes kept for replays

@@ -2,6 +2,7 @@
 // member (its first, then its last). g++ warns for each member left out that has no default member
 // initializer (-Wmissing-field-initializers, in -Wextra), and -Werror makes that an error: a member
 // added without an initializer (`{}` is enough) fails the build here. Compiled, never run.
+#include <gale/live/live.hpp>
 #include <gale/loop/executor.hpp>
 #include <gale/mongo/mongo.hpp>
 #include <gale/pg/pg.hpp>
@@ -9,6 +10,13 @@
 #include <gale/web/web.hpp>
 
 namespace gale::doctest_fields {
+
+live::FeedOptions feed_first{.resume_after = {}};
+live::FeedOptions feed_last{.max_retry_delay = {}};
+live::ChangeLog change_log_first{.table = {}};
+live::ChangeLog change_log_last{.keep = 1};
+live::RelayOptions relay_first{.history = 1};
+live::RelayOptions relay_last{.history_bytes = 1};
 
 mongo::FindOptions find_first{.sort = {}};
 mongo::FindOptions find_last{.read_preference = {}};
