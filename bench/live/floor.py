@@ -1,7 +1,8 @@
 """The change-event latency benchmark's driver floor (bench/live/run): PyMongo's own watch() on the
 collection, no web server and no WebSocket: when a driver can first see an event on this MongoDB
-server. Receipt times on CLOCK_MONOTONIC, as live_load's; prints "ready" once the stream is open
-and stops at the end marker ({"seq": -1}). Writes "0 seq receipt-ns" lines to --out.
+server. Receipt times on CLOCK_MONOTONIC, as live_load's; prints "ready" once the stream is open;
+at the end marker ({"seq": -1}) writes "0 seq receipt-ns" lines to --out, prints how many, and
+waits to be stopped (SIGTERM).
 
 The stream starts at the current second (start_at_operation_time): mongo-java-server's aggregate
 reply has no operationTime, without which PyMongo refuses to start a stream from "now".
@@ -9,6 +10,7 @@ Run: python floor.py --mongo-uri URI --db D --collection C --max-await-ms 1 --ba
        --out FILE
 """
 import argparse
+import signal
 import sys
 import time
 
@@ -42,6 +44,7 @@ def main():
             f.write(f"0 {seq} {ns}\n")
     print(len(rows), 0)
     sys.stdout.flush()
+    signal.pause()  # until the run stops it, so that it can read this process's CPU time first
 
 
 if __name__ == "__main__":
