@@ -10,6 +10,8 @@
 #include <string>
 
 #include "gale/live/live.hpp"
+#include "gale/mongo/mongo.hpp"
+#include "gale/pg/pg.hpp"
 #include "gale/web/testing.hpp"
 #include "gale/web/web.hpp"
 #include "support/env.hpp"
