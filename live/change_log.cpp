@@ -1,6 +1,7 @@
 #include "gale/live/change_log.hpp"
 
 #include <algorithm>
+#include <string_view>
 
 #include "gale/loop/error.hpp"
 
@@ -24,35 +25,37 @@ void check(const ChangeLog& log) {
   if (log.document.empty()) throw Error(ErrorKind::invalid_argument, "no document expression");
 }
 
+// The trigger's function. Under the writers' lock it takes the next position (so positions are
+// gapless and in commit order), logs the change, drops the one position that falls out of `keep`
+// (a point lookup: a range would walk the dead index entries of every earlier prune), and NOTIFYs.
+constexpr std::string_view kFunction = R"(
+CREATE OR REPLACE FUNCTION @log@_write() RETURNS trigger LANGUAGE plpgsql AS $gale$
+DECLARE r record; p bigint;
+BEGIN
+  IF TG_OP = 'DELETE' THEN r := OLD; ELSE r := NEW; END IF;
+  PERFORM pg_advisory_xact_lock(hashtext('gale.live.@log@'));
+  SELECT coalesce(max(position), 0) + 1 INTO p FROM @log@;
+  INSERT INTO @log@ (position, op, key, doc) VALUES (p, lower(TG_OP),
+    jsonb_build_object('@key@', r.@key@), CASE WHEN TG_OP = 'DELETE' THEN NULL ELSE @doc@ END);
+  DELETE FROM @log@ WHERE position = p - @keep@;
+  PERFORM pg_notify('@log@', p::text);
+  RETURN NULL;
+END
+$gale$)";
+
 std::string function_sql(const ChangeLog& log, const std::string& name) {
-  return "CREATE OR REPLACE FUNCTION " + name +
-         "_write() RETURNS trigger LANGUAGE plpgsql AS $gale$\n"
-         "DECLARE r record; p bigint;\n"
-         "BEGIN\n"
-         "  IF TG_OP = 'DELETE' THEN r := OLD; ELSE r := NEW; END IF;\n"
-         "  PERFORM pg_advisory_xact_lock(hashtext('gale.live." +
-         name +
-         "'));\n"
-         "  SELECT coalesce(max(position), 0) + 1 INTO p FROM " +
-         name +
-         ";\n"
-         "  INSERT INTO " +
-         name +
-         " (position, op, key, doc) VALUES (p, lower(TG_OP),"
-         " jsonb_build_object('" +
-         log.key + "', r." + log.key +
-         "),"
-         " CASE WHEN TG_OP = 'DELETE' THEN NULL ELSE " +
-         log.document +
-         " END);\n"
-         "  DELETE FROM " +
-         name + " WHERE position <= p - " + std::to_string(log.keep) +
-         ";\n"
-         "  PERFORM pg_notify('" +
-         name +
-         "', p::text);\n"
-         "  RETURN NULL;\n"
-         "END\n$gale$";
+  std::string sql(kFunction);
+  auto put = [&sql](std::string_view mark, const std::string& value) {
+    for (auto at = sql.find(mark); at != std::string::npos;
+         at = sql.find(mark, at + value.size())) {
+      sql.replace(at, mark.size(), value);
+    }
+  };
+  put("@log@", name);
+  put("@key@", log.key);
+  put("@keep@", std::to_string(log.keep));
+  put("@doc@", log.document);  // last: the document's SQL is not searched for marks
+  return sql;
 }
 
 Future<void> install(pg::Client& pg, ChangeLog log);
@@ -86,6 +89,9 @@ Future<void> install(pg::Client& pg, ChangeLog log) {
                       " (position bigint PRIMARY KEY, op text NOT NULL, key jsonb NOT NULL,"
                       " doc jsonb, at timestamptz NOT NULL DEFAULT now())");
   co_await tx.execute(function_sql(log, name));
+  // The trigger drops one position per change: this applies a `keep` lower than the last one.
+  co_await tx.execute("DELETE FROM " + name + " WHERE position <= (SELECT max(position) FROM " +
+                      name + ") - " + std::to_string(log.keep));
   co_await tx.execute("CREATE OR REPLACE TRIGGER " + log.table + "_gale_live AFTER INSERT OR" +
                       " UPDATE OR DELETE ON " + log.table + " FOR EACH ROW EXECUTE FUNCTION " +
                       name + "_write()");
