@@ -25,20 +25,30 @@ void check(const ChangeLog& log) {
   if (log.document.empty()) throw Error(ErrorKind::invalid_argument, "no document expression");
 }
 
-// The trigger's function. Under the writers' lock it takes the next position (so positions are
-// gapless and in commit order), logs the change, drops the one position that falls out of `keep`
-// (a point lookup: a range would walk the dead index entries of every earlier prune), and NOTIFYs.
+// The trigger's function: logs the change under the writing transaction's id and a sequence
+// number, and NOTIFYs (an empty payload: PostgreSQL sends one per transaction). No lock: readers
+// order changes by (xid, seq) and take only those below every running writer (pg_snapshot_xmin),
+// so each reader sees one order, the same for all, and no writer waits for another. Every
+// (keep / 10)-th change (at most every 1000th) drops the oldest changes beyond `keep`, as a prefix
+// of that order, and records where that prefix ends in <log>_pruned: a reader whose place is
+// before it may have missed changes (a gap).
 constexpr std::string_view kFunction = R"(
 CREATE OR REPLACE FUNCTION @log@_write() RETURNS trigger LANGUAGE plpgsql AS $gale$
-DECLARE r record; p bigint;
+DECLARE r record; s bigint; bx xid8; bs bigint;
 BEGIN
   IF TG_OP = 'DELETE' THEN r := OLD; ELSE r := NEW; END IF;
-  PERFORM pg_advisory_xact_lock(hashtext('gale.live.@log@'));
-  SELECT coalesce(max(position), 0) + 1 INTO p FROM @log@;
-  INSERT INTO @log@ (position, op, key, doc) VALUES (p, lower(TG_OP),
+  s := nextval('@log@_seq');
+  INSERT INTO @log@ (xid, seq, op, key, doc) VALUES (pg_current_xact_id(), s, lower(TG_OP),
     jsonb_build_object('@key@', r.@key@), CASE WHEN TG_OP = 'DELETE' THEN NULL ELSE @doc@ END);
-  DELETE FROM @log@ WHERE position = p - @keep@;
-  PERFORM pg_notify('@log@', p::text);
+  IF s % @every@ = 0 THEN
+    SELECT xid, seq INTO bx, bs FROM @log@ WHERE seq <= s - @keep@
+      ORDER BY xid DESC, seq DESC LIMIT 1;
+    IF FOUND THEN
+      UPDATE @log@_pruned SET xid = bx, seq = bs WHERE (xid, seq) < (bx, bs);
+      DELETE FROM @log@ WHERE (xid, seq) <= (bx, bs);
+    END IF;
+  END IF;
+  @notify@
   RETURN NULL;
 END
 $gale$)";
@@ -54,6 +64,9 @@ std::string function_sql(const ChangeLog& log, const std::string& name) {
   put("@log@", name);
   put("@key@", log.key);
   put("@keep@", std::to_string(log.keep));
+  put("@every@", std::to_string(std::clamp<std::int64_t>(log.keep / 10, 1, 1000)));
+  put("@notify@",
+      log.notify ? "PERFORM pg_notify('" + name + "', '');" : std::string("-- no NOTIFY"));
   put("@doc@", log.document);  // last: the document's SQL is not searched for marks
   return sql;
 }
@@ -83,15 +96,26 @@ Future<void> install(pg::Client& pg, ChangeLog log) {
   check(log);
   const std::string name = change_log_name(log.table);
   auto tx = co_await pg.transaction();
-  // The writers' lock: DDL from several processes at once would race in the catalog.
+  // DDL from several processes at once would race in the catalog: one at a time.
   co_await tx.execute("SELECT pg_advisory_xact_lock(hashtext($1))", "gale.live." + name);
+  // A log of gale 0.1's first form (a position column, written under a lock) is made again.
+  co_await tx.execute(
+      "DO $gale$ BEGIN IF EXISTS (SELECT 1 FROM information_schema.columns"
+      " WHERE table_schema = current_schema() AND table_name = '" +
+      name + "' AND column_name = 'position') THEN DROP TABLE " + name + "; END IF; END $gale$");
   co_await tx.execute("CREATE TABLE IF NOT EXISTS " + name +
-                      " (position bigint PRIMARY KEY, op text NOT NULL, key jsonb NOT NULL,"
-                      " doc jsonb, at timestamptz NOT NULL DEFAULT now())");
+                      " (xid xid8 NOT NULL, seq bigint NOT NULL, op text NOT NULL,"
+                      " key jsonb NOT NULL, doc jsonb, at timestamptz NOT NULL DEFAULT now(),"
+                      " PRIMARY KEY (xid, seq))");
+  co_await tx.execute("CREATE SEQUENCE IF NOT EXISTS " + name + "_seq");
+  co_await tx.execute("CREATE TABLE IF NOT EXISTS " + name +
+                      "_pruned (one boolean PRIMARY KEY DEFAULT true CHECK (one),"
+                      " xid xid8 NOT NULL, seq bigint NOT NULL)");
+  co_await tx.execute("INSERT INTO " + name +
+                      "_pruned (xid, seq) VALUES ('0', 0)"
+                      " ON CONFLICT DO NOTHING");
   co_await tx.execute(function_sql(log, name));
-  // The trigger drops one position per change: this applies a `keep` lower than the last one.
-  co_await tx.execute("DELETE FROM " + name + " WHERE position <= (SELECT max(position) FROM " +
-                      name + ") - " + std::to_string(log.keep));
+
   co_await tx.execute("CREATE OR REPLACE TRIGGER " + log.table + "_gale_live AFTER INSERT OR" +
                       " UPDATE OR DELETE ON " + log.table + " FOR EACH ROW EXECUTE FUNCTION " +
                       name + "_write()");

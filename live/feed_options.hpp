@@ -17,6 +17,9 @@ struct FeedOptions {
   // MongoDB: how long one getMore waits for changes on the server (the change stream's
   // max_await_time). PostgreSQL: unused (the feed wakes on NOTIFY).
   std::chrono::milliseconds max_await_time{1000};
+  // PostgreSQL: how long the feed waits for a NOTIFY before it reads the log anyway (the only
+  // wake-up when the change log does not notify: ChangeLog::notify). MongoDB: unused.
+  std::chrono::milliseconds poll_interval{1000};
   // How long the feed waits before it reconnects after an error, at first; doubled on each failure
   // in a row, up to max_retry_delay.
   std::chrono::milliseconds retry_delay{100};

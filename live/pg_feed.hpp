@@ -1,7 +1,8 @@
 // watch(pg, table): a live Feed on a PostgreSQL table's change log (change_log.hpp: install it
-// first). Positions are the log's sequence numbers. The feed LISTENs on a connection of its own to
-// learn that there is something new, and reads the log through the client's pool: a NOTIFY lost
-// while reconnecting loses nothing, since the log, not the notification, carries the changes.
+// first). Positions are places in the log's order ("xid:seq"). The feed LISTENs on a connection of
+// its own to learn that there is something new (and reads anyway every poll_interval), and reads
+// the log through the client's pool: a NOTIFY lost while reconnecting loses nothing, since the
+// log, not the notification, carries the changes.
 #pragma once
 
 #include <string>

@@ -14,7 +14,7 @@ namespace gale::doctest_fields {
 live::FeedOptions feed_first{.resume_after = {}};
 live::FeedOptions feed_last{.max_retry_delay = {}};
 live::ChangeLog change_log_first{.table = {}};
-live::ChangeLog change_log_last{.keep = 1};
+live::ChangeLog change_log_last{.notify = true};
 live::RelayOptions relay_first{.history = 1};
 live::RelayOptions relay_last{.history_bytes = 1};
 

@@ -30,7 +30,9 @@ cleanup() {
   kill "$pid" 2> /dev/null || true
   wait "$pid" 2> /dev/null || true
   if [ "$db" = pg ]; then
-    psql -X -q "$GALE_TEST_PG_URI" -c "DROP TABLE IF EXISTS $table" > /dev/null 2>&1 || true
+    psql -X -q "$GALE_TEST_PG_URI" -c "DROP TABLE IF EXISTS $table, ${table}_changes,
+      ${table}_changes_pruned; DROP SEQUENCE IF EXISTS ${table}_changes_seq;
+      DROP FUNCTION IF EXISTS ${table}_changes_write()" > /dev/null 2>&1 || true
   fi
   rm -f "$log"
 }

@@ -277,7 +277,8 @@ async def main():
                 c.stop()
         if DB == "pg":
             subprocess.run(["psql", "-X", "-q", os.environ["GALE_TEST_PG_URI"], "-c",
-                            f"DROP TABLE IF EXISTS {TABLE}, {TABLE}_changes;"
+                            f"DROP TABLE IF EXISTS {TABLE}, {TABLE}_changes, {TABLE}_changes_pruned;"
+                            f" DROP SEQUENCE IF EXISTS {TABLE}_changes_seq;"
                             f" DROP FUNCTION IF EXISTS {TABLE}_changes_write()"],
                            check=False, capture_output=True)
 

@@ -35,8 +35,29 @@ Future<std::string> make_table(Client& pg) {
 }
 
 Future<void> drop(Client& pg, const std::string& table) {
-  co_await pg.execute("DROP TABLE IF EXISTS " + table + ", " + table + "_changes");
+  co_await pg.execute("DROP TABLE IF EXISTS " + table + ", " + table + "_changes, " + table +
+                      "_changes_pruned");
+  co_await pg.execute("DROP SEQUENCE IF EXISTS " + table + "_changes_seq");
   co_await pg.execute("DROP FUNCTION IF EXISTS " + table + "_changes_write()");
+}
+
+// A position's place in the log's order: (xid, seq) from "xid:seq".
+std::pair<std::uint64_t, std::int64_t> place(const std::string& position) {
+  auto colon = position.find(':');
+  REQUIRE(colon != std::string::npos);
+  return {std::stoull(position.substr(0, colon)), std::stoll(position.substr(colon + 1))};
+}
+
+// Reads `n` changes (no gap), their positions in strictly increasing order.
+Future<std::vector<Event>> changes(Feed& feed, int n) {
+  std::vector<Event> events;
+  for (int i = 0; i < n; ++i) {
+    Event e = co_await with_timeout(10s, feed.next());
+    REQUIRE_FALSE(e.is_gap());
+    if (!events.empty()) REQUIRE(place(events.back().position) < place(e.position));
+    events.push_back(std::move(e));
+  }
+  co_return events;
 }
 
 Future<Event> next(Feed& feed) {
@@ -66,9 +87,9 @@ TEST_CASE("a PostgreSQL feed gives inserts, updates and deletes in order, with t
         "documentKey": {"id": 2}})"));
     for (std::size_t i = 0; i < events.size(); ++i) {
       CHECK_FALSE(events[i].is_gap());
-      CHECK(events[i].position == std::to_string(i + 1));
+      if (i > 0) CHECK(place(events[i - 1].position) < place(events[i].position));
     }
-    CHECK(feed.position() == "4");
+    CHECK(feed.position() == events[3].position);
     feed.close();
     co_await drop(pg, table);
   });
@@ -79,46 +100,79 @@ TEST_CASE("a PostgreSQL feed resumes after a position, and says so when it canno
   Client pg(pg_uri());
   run(loop, [&]() -> Future<void> {
     auto table = co_await make_table(pg, 3);
+    auto feed = co_await gale::live::watch(pg, table);
+    std::vector<Event> seen;  // each read before the next write: the log keeps only 3
     for (int i = 1; i <= 5; ++i) {
       co_await pg.execute("INSERT INTO " + table + " VALUES ($1, 'n')", i);
+      auto one = co_await changes(feed, 1);
+      seen.push_back(std::move(one[0]));
     }
-    // Positions 3, 4 and 5 are kept: after 2 resumes exactly, after 1 misses the 2nd change.
+    // The last 3 are kept: after the 2nd resumes exactly; after the 1st, the 2nd is gone.
     FeedOptions from2;
-    from2.resume_after = "2";
-    auto feed = co_await gale::live::watch(pg, table, from2);
-    for (int p = 3; p <= 5; ++p) {
-      Event e = co_await next(feed);
-      CHECK_FALSE(e.is_gap());
-      CHECK(e.position == std::to_string(p));
-      CHECK(e.change["documentKey"]["id"] == p);
-    }
-    FeedOptions from1;
-    from1.resume_after = "1";
-    auto lossy = co_await gale::live::watch(pg, table, from1);
-    Event gap = co_await next(lossy);
-    CHECK(gap.is_gap());
-    CHECK(gap.position == "2");  // the changes go on after 2
-    auto got1 = co_await next(lossy);
-    CHECK(got1.position == "3");
-    // A position the log never gave: a gap, then what comes from now on.
-    std::vector<std::string> bogus_positions{"99", "not a number", "-1"};
-    int head = 5;  // each round writes one more change
-    for (const std::string& bogus : bogus_positions) {
+    from2.resume_after = seen[1].position;
+    auto resumed = co_await gale::live::watch(pg, table, from2);
+    auto rest = co_await changes(resumed, 3);
+    for (int i = 0; i < 3; ++i) CHECK(rest[i].position == seen[i + 2].position);
+    std::vector<std::string> lost_positions{seen[0].position, "99:99", "not a place", "-1:2", ""};
+    lost_positions.pop_back();
+    for (const std::string& lost : lost_positions) {
       FeedOptions o;
-      o.resume_after = bogus;
+      o.resume_after = lost;
       auto odd = co_await gale::live::watch(pg, table, o);
-      Event e = co_await next(odd);
-      CHECK(e.is_gap());
-      CHECK(e.position == std::to_string(head));
-      co_await pg.execute("UPDATE " + table + " SET name = $1 WHERE id = 5", bogus);
-      ++head;
-      Event after = co_await next(odd);
-      CHECK(after.change["fullDocument"]["name"] == bogus);
-      auto got2 = co_await next(feed);
-      CHECK(got2.change["fullDocument"]["name"] == bogus);
+      Event gap = co_await next(odd);
+      CHECK(gap.is_gap());
+      CHECK(gap.position == feed.position());  // from now on
+      co_await pg.execute("UPDATE " + table + " SET name = $1 WHERE id = 5", lost);
+      auto after = co_await changes(odd, 1);
+      CHECK(after[0].change["fullDocument"]["name"] == lost);
+      auto same = co_await changes(feed, 1);
+      CHECK(same[0].position == after[0].position);  // one order, the same for every reader
     }
     co_await drop(pg, table);
   });
+}
+
+TEST_CASE("a PostgreSQL feed gives a change only once every older writer is done", "[live]") {
+  IOLoop loop;
+  Client pg(pg_uri_with("pool_max_size=4"));
+  run(
+      loop,
+      [&]() -> Future<void> {
+        auto table = co_await make_table(pg);
+        auto other = unique_name("unlogged");
+        co_await pg.execute("CREATE TABLE " + other + " (n int)");
+        auto feed = co_await gale::live::watch(pg, table);
+        co_await pg.execute("INSERT INTO " + table + " VALUES (0, 'first')");
+        auto first = co_await changes(feed, 1);
+        // An older writer to the table, still open: a later one's committed change waits behind
+        // it (a replay from here has nothing yet), and both come in the writers' order once it
+        // commits.
+        auto older = co_await pg.transaction();
+        co_await older.execute("INSERT INTO " + table + " VALUES (1, 'older')");
+        co_await pg.execute("INSERT INTO " + table + " VALUES (2, 'younger')");
+        auto replay = co_await feed.replay(first[0].position);
+        auto nothing_yet = co_await replay.next(10);
+        CHECK(nothing_yet.empty());
+        co_await older.commit();
+        auto replayed = co_await replay.next(10);
+        REQUIRE(replayed.size() == 2);
+        CHECK(replayed[0].change["documentKey"]["id"] == 1);
+        auto both = co_await changes(feed, 2);
+        CHECK(both[1].position == replayed[1].position);
+        CHECK(both[0].change["documentKey"]["id"] == 1);
+        CHECK(both[1].change["documentKey"]["id"] == 2);
+        // An older writer of another table holds a change back too, and ends without a NOTIFY
+        // on this log: the feed looks again by itself.
+        auto blocker = co_await pg.transaction();
+        co_await blocker.execute("INSERT INTO " + other + " VALUES (1)");
+        co_await pg.execute("INSERT INTO " + table + " VALUES (3, 'held')");
+        co_await blocker.commit();
+        auto held = co_await changes(feed, 1);
+        CHECK(held[0].change["documentKey"]["id"] == 3);
+        co_await pg.execute("DROP TABLE " + other);
+        co_await drop(pg, table);
+      },
+      60s);
 }
 
 TEST_CASE("a PostgreSQL feed's replay gives what followed a position, then nothing", "[live]") {
@@ -127,29 +181,58 @@ TEST_CASE("a PostgreSQL feed's replay gives what followed a position, then nothi
   run(loop, [&]() -> Future<void> {
     auto table = co_await make_table(pg, 4);
     auto feed = co_await gale::live::watch(pg, table);
+    std::vector<Event> seen;  // each read before the next write: the log keeps only 4
     for (int i = 1; i <= 6; ++i) {
       co_await pg.execute("INSERT INTO " + table + " VALUES ($1, 'n')", i);
+      auto one = co_await changes(feed, 1);
+      seen.push_back(std::move(one[0]));
     }
-    auto replay = co_await feed.replay("3");
+    auto replay = co_await feed.replay(seen[2].position);  // after the 3rd (3..6 are kept)
     auto first = co_await replay.next(2);
     REQUIRE(first.size() == 2);
-    CHECK(first[0].position == "4");
-    CHECK(first[1].position == "5");
+    CHECK(first[0].position == seen[3].position);
+    CHECK(first[1].position == seen[4].position);
     auto rest = co_await replay.next(10);
     REQUIRE(rest.size() == 1);
-    CHECK(rest[0].position == "6");
-    auto got3 = co_await replay.next(10);
-    CHECK(got3.empty());
+    CHECK(rest[0].position == seen[5].position);
+    auto none = co_await replay.next(10);
+    CHECK(none.empty());
     co_await pg.execute("INSERT INTO " + table + " VALUES (7, 'n')");
-    auto got4 = co_await replay.next(10);
-    CHECK(got4.at(0).position == "7");
-    // Kept: 4..7. After 1: a gap, and the replay is over.
-    auto old = co_await feed.replay("1");
+    auto seventh = co_await replay.next(10);
+    REQUIRE(seventh.size() == 1);
+    CHECK(seventh[0].change["documentKey"]["id"] == 7);
+    // Kept: 4..7. After the 1st: a gap, and the replay is over.
+    auto old = co_await feed.replay(seen[0].position);
     auto lost = co_await old.next(10);
     REQUIRE(lost.size() == 1);
     CHECK(lost[0].is_gap());
-    auto got5 = co_await old.next(10);
-    CHECK(got5.empty());
+    auto over = co_await old.next(10);
+    CHECK(over.empty());
+    co_await drop(pg, table);
+  });
+}
+
+TEST_CASE("a PostgreSQL feed that falls behind what the log keeps gives a gap, then goes on",
+          "[live]") {
+  IOLoop loop;
+  Client pg(pg_uri());
+  run(loop, [&]() -> Future<void> {
+    auto table = co_await make_table(pg, 3);
+    auto feed = co_await gale::live::watch(pg, table);
+    for (int i = 1; i <= 8; ++i) {  // unread: the first ones are dropped before the feed reads
+      co_await pg.execute("INSERT INTO " + table + " VALUES ($1, 'n')", i);
+    }
+    Event gap = co_await next(feed);
+    CHECK(gap.is_gap());
+    auto kept = co_await changes(feed, 3);
+    CHECK(kept[0].change["documentKey"]["id"] == 6);
+    CHECK(kept[2].change["documentKey"]["id"] == 8);
+    CHECK(place(gap.position) < place(kept[0].position));
+    FeedOptions from_gap;  // the gap's position resumes exactly: what the log goes on with
+    from_gap.resume_after = gap.position;
+    auto again = co_await gale::live::watch(pg, table, from_gap);
+    auto same = co_await changes(again, 3);
+    CHECK(same[0].position == kept[0].position);
     co_await drop(pg, table);
   });
 }
@@ -165,8 +248,8 @@ TEST_CASE("a PostgreSQL feed loses nothing when its LISTEN connection is cut", "
         o.retry_delay = 20ms;
         auto feed = co_await gale::live::watch(pg, table, o);
         co_await pg.execute("INSERT INTO " + table + " VALUES (1, 'before')");
-        auto got6 = co_await next(feed);
-        CHECK(got6.position == "1");
+        auto before = co_await changes(feed, 1);
+        CHECK(before[0].change["documentKey"]["id"] == 1);
         // Cut every connection that LISTENs on the log's channel, then write while it reconnects.
         auto cut = co_await pg.query_value<std::int64_t>(
             "SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity"
@@ -176,17 +259,14 @@ TEST_CASE("a PostgreSQL feed loses nothing when its LISTEN connection is cut", "
         for (int i = 2; i <= 20; ++i) {
           co_await pg.execute("INSERT INTO " + table + " VALUES ($1, 'after')", i);
         }
-        for (int i = 2; i <= 20; ++i) {
-          Event e = co_await next(feed);
-          CHECK_FALSE(e.is_gap());
-          CHECK(e.position == std::to_string(i));
-        }
+        auto after = co_await changes(feed, 19);
+        for (int i = 2; i <= 20; ++i) CHECK(after[i - 2].change["documentKey"]["id"] == i);
         co_await drop(pg, table);
       },
       60s);
 }
 
-TEST_CASE("concurrent writers: the feed has every change once, positions without holes", "[live]") {
+TEST_CASE("concurrent writers: the feed has every change once, in one order", "[live]") {
   IOLoop loop;
   Client pg(pg_uri_with("pool_max_size=8"));
   run(
@@ -199,7 +279,7 @@ TEST_CASE("concurrent writers: the feed has every change once, positions without
         for (int w = 0; w < kWriters; ++w) {
           writers.push_back([](Client& c, std::string t, int base) -> Future<void> {
             for (int i = 0; i < kEach; ++i) {
-              if (i % 5 == 4) {  // some in transactions that roll back: no position is taken
+              if (i % 5 == 4) {  // some in transactions that roll back: never seen
                 auto tx = co_await c.transaction();
                 co_await tx.execute("INSERT INTO " + t + " VALUES ($1, 'rolled back')",
                                     base + 1000 + i);
@@ -210,18 +290,50 @@ TEST_CASE("concurrent writers: the feed has every change once, positions without
           }(pg, table, w * 10'000));
         }
         for (auto& w : writers) co_await std::move(w);
+        auto all = co_await changes(feed, kWriters * kEach);  // each after the one before
         std::set<int> ids;
-        for (int i = 1; i <= kWriters * kEach; ++i) {
-          Event e = co_await next(feed);
-          REQUIRE_FALSE(e.is_gap());
-          CHECK(e.position == std::to_string(i));
-          CHECK(e.change["fullDocument"]["name"] == "w");
+        for (const Event& e : all) {
+          CHECK(e.change["fullDocument"]["name"] == "w");  // nothing rolled back
           ids.insert(e.change["documentKey"]["id"].get<int>());
         }
         CHECK(ids.size() == static_cast<std::size_t>(kWriters * kEach));
+        // A second reader, from the start, has the same order.
+        auto replay = co_await feed.replay(all.front().position);
+        std::vector<Event> again;
+        while (again.size() + 1 < all.size()) {
+          auto batch = co_await replay.next(100);
+          REQUIRE_FALSE(batch.empty());
+          for (auto& e : batch) again.push_back(std::move(e));
+        }
+        for (std::size_t i = 0; i < again.size(); ++i) {
+          CHECK(again[i].position == all[i + 1].position);
+        }
         co_await drop(pg, table);
       },
       60s);
+}
+
+TEST_CASE("a PostgreSQL change log without NOTIFY is read every poll interval", "[live]") {
+  IOLoop loop;
+  Client pg(pg_uri());
+  run(loop, [&]() -> Future<void> {
+    auto table = unique_name("live");
+    co_await pg.execute("CREATE TABLE " + table + " (id int PRIMARY KEY, name text NOT NULL)");
+    gale::live::ChangeLog log;
+    log.table = table;
+    log.notify = false;
+    co_await gale::live::install_change_log(pg, log);
+    auto body = co_await pg.query_value<std::string>(
+        "SELECT prosrc FROM pg_proc WHERE proname = $1", table + "_changes_write");
+    CHECK(body.find("pg_notify") == std::string::npos);
+    FeedOptions o;
+    o.poll_interval = 20ms;
+    auto feed = co_await gale::live::watch(pg, table, o);
+    co_await pg.execute("INSERT INTO " + table + " VALUES (1, 'polled')");
+    auto got = co_await changes(feed, 1);
+    CHECK(got[0].change["fullDocument"]["name"] == "polled");
+    co_await drop(pg, table);
+  });
 }
 
 TEST_CASE("watching a table without a change log fails, typed", "[live]") {

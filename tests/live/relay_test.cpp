@@ -2,6 +2,8 @@
 // resume from a position, through the relay's history or, beyond it, the database.
 #include <catch2/catch.hpp>
 
+#include <map>
+
 #include "gale/live/live.hpp"
 #include "gale/web/testing.hpp"
 #include "gale/web/web.hpp"
@@ -43,7 +45,9 @@ struct Fixture {
     try {
       run(loop, [&] { return relay->stop(); });
       run(loop, [&]() -> Future<void> {
-        co_await pg.execute("DROP TABLE IF EXISTS " + table + ", " + table + "_changes");
+        co_await pg.execute("DROP TABLE IF EXISTS " + table + ", " + table + "_changes, " + table +
+                            "_changes_pruned");
+        co_await pg.execute("DROP SEQUENCE IF EXISTS " + table + "_changes_seq");
         co_await pg.execute("DROP FUNCTION IF EXISTS " + table + "_changes_write()");
       });
     } catch (...) {
@@ -70,14 +74,27 @@ Future<json> next(WebSocketClientConnection& ws) {
   co_return json::parse(m->data);
 }
 
-// Reads changes from..to, each once and in order (their positions are the ids here).
-Future<void> expect_changes(WebSocketClientConnection& ws, int from, int to) {
+// Reads changes from..to, each once and in order; their positions by id into `positions`.
+Future<void> expect_changes(WebSocketClientConnection& ws, int from, int to,
+                            std::map<int, std::string>& positions) {
   for (int i = from; i <= to; ++i) {
     json m = co_await next(ws);
     REQUIRE(m["type"] == "change");
-    REQUIRE(m["position"] == std::to_string(i));
     REQUIRE(m["data"]["documentKey"]["id"] == i);
+    const std::string position = m["position"];
+    REQUIRE_FALSE(position.empty());
+    REQUIRE((positions.empty() || positions.rbegin()->second != position));
+    positions[i] = position;
   }
+}
+
+Future<void> expect_changes(WebSocketClientConnection& ws, int from, int to) {
+  std::map<int, std::string> positions;
+  co_await expect_changes(ws, from, to, positions);
+}
+
+std::string ws_url(Fixture& f, const std::string& query) {
+  return f.server->url("/live" + query).replace(0, 4, "ws");
 }
 
 }  // namespace
@@ -85,27 +102,33 @@ Future<void> expect_changes(WebSocketClientConnection& ws, int from, int to) {
 TEST_CASE("a relay member joins from now, told where now is, and gets each change once", "[live]") {
   Fixture f(100);
   run(f.loop, [&]() -> Future<void> {
-    co_await f.insert(1, 3);
-    auto ws = co_await gale::web::websocket_connect(f.server->url("/live").replace(0, 4, "ws"));
-    json ready = co_await next(ws);
+    auto first = co_await gale::web::websocket_connect(ws_url(f, ""));
+    json ready = co_await next(first);
     CHECK(ready["type"] == "ready");
-    CHECK(ready["position"] == "3");  // after what the relay sent before
-    CHECK(f.relay->members() == 1);
+    std::map<int, std::string> positions;
+    co_await f.insert(1, 3);
+    co_await expect_changes(first, 1, 3, positions);
+    auto second = co_await gale::web::websocket_connect(ws_url(f, ""));
+    json now = co_await next(second);
+    CHECK(now["type"] == "ready");
+    CHECK(now["position"] == positions[3]);  // after what the relay sent before
+    CHECK(f.relay->members() == 2);
     co_await f.insert(4, 6);
-    co_await expect_changes(ws, 4, 6);
-    co_await ws.close();
+    co_await expect_changes(second, 4, 6);
+    co_await expect_changes(first, 4, 6);
+    co_await second.close();
   });
 }
 
 TEST_CASE("a relay member resumes through its history, at its own pace past 64 events", "[live]") {
   Fixture f(500);
   run(f.loop, [&]() -> Future<void> {
-    auto first = co_await gale::web::websocket_connect(f.server->url("/live").replace(0, 4, "ws"));
+    auto first = co_await gale::web::websocket_connect(ws_url(f, ""));
     co_await next(first);  // ready
+    std::map<int, std::string> positions;
     co_await f.insert(1, 200);
-    co_await expect_changes(first, 1, 200);  // the relay has them all now
-    auto url = f.server->url("/live?after=5").replace(0, 4, "ws");
-    auto resumed = co_await gale::web::websocket_connect(url);
+    co_await expect_changes(first, 1, 200, positions);  // the relay has them all now
+    auto resumed = co_await gale::web::websocket_connect(ws_url(f, "?after=" + positions[5]));
     co_await expect_changes(resumed, 6, 200);
     co_await f.insert(201, 202);
     co_await expect_changes(resumed, 201, 202);
@@ -114,26 +137,24 @@ TEST_CASE("a relay member resumes through its history, at its own pace past 64 e
 }
 
 TEST_CASE("a relay member from beyond its history catches up through the database", "[live]") {
-  Fixture f(10);  // keeps 10: resuming after 3 of 300 reads 4.. from the change log
+  Fixture f(10);  // keeps 10: resuming after the 3rd of 300 reads the 4th on from the change log
   run(
       f.loop,
       [&]() -> Future<void> {
-        auto first =
-            co_await gale::web::websocket_connect(f.server->url("/live").replace(0, 4, "ws"));
+        auto first = co_await gale::web::websocket_connect(ws_url(f, ""));
         co_await next(first);  // ready
+        std::map<int, std::string> positions;
         co_await f.insert(1, 300);
-        co_await expect_changes(first, 1, 300);
-        auto url = f.server->url("/live?after=3").replace(0, 4, "ws");
-        auto resumed = co_await gale::web::websocket_connect(url);
+        co_await expect_changes(first, 1, 300, positions);
+        auto resumed = co_await gale::web::websocket_connect(ws_url(f, "?after=" + positions[3]));
         co_await expect_changes(resumed, 4, 300);
         co_await f.insert(301, 301);
-        co_await expect_changes(resumed, 301, 301);
+        co_await expect_changes(resumed, 301, 301, positions);
         // A position the log never had: reload, then live.
-        auto odd = co_await gale::web::websocket_connect(
-            f.server->url("/live?after=9999").replace(0, 4, "ws"));
+        auto odd = co_await gale::web::websocket_connect(ws_url(f, "?after=9999:9999"));
         json reload = co_await next(odd);
         CHECK(reload["type"] == "reload");
-        CHECK(reload["position"] == "301");
+        CHECK(reload["position"] == positions[301]);
         co_await f.insert(302, 302);
         co_await expect_changes(odd, 302, 302);
         co_await expect_changes(resumed, 302, 302);
