@@ -44,6 +44,7 @@ struct IOLoop::Impl {
   std::atomic<bool> stop_requested{false};
   bool running = false;
   std::vector<std::pair<const void*, std::shared_ptr<void>>> locals;
+  std::shared_ptr<const void> alive = std::make_shared<char>(0);  // see IOLoop::alive()
   Clock::duration blocking_threshold{};
   std::unique_ptr<detail::Watchdog> watchdog;
   std::unique_ptr<Executor> executor;
@@ -96,6 +97,7 @@ std::shared_ptr<void>& IOLoop::local(const void* key) {
 IOLoop::~IOLoop() {
   IOLoop* previous = std::exchange(t_current, this);  // pending work is torn down against this loop
   closing_ = true;
+  impl_->alive.reset();
   impl_->stop_watchdog();
   if (impl_->executor) impl_->executor->shutdown();
   impl_->locals.clear();  // while the io_context lives: their sockets close on it
@@ -169,7 +171,15 @@ bool IOLoop::closing() const noexcept {
   return closing_;
 }
 
+std::weak_ptr<const void> IOLoop::alive() const noexcept {
+  return closing_ ? std::weak_ptr<const void>() : impl_->alive;
+}
+
+// While the loop is being destroyed its queues are torn down (impl_ itself goes away): a callback
+// scheduled then, by the destructor of a coroutine frame it destroys, could never run. It is
+// dropped, as schedule_resume() destroys a coroutine instead of queueing it.
 void IOLoop::add_callback(Callback fn) {
+  if (closing_) return;
   asio::post(impl_->context,
              [fn = std::move(fn)]() mutable { detail::run_guarded(fn, "callback"); });
 }
@@ -179,6 +189,7 @@ TimeoutHandle IOLoop::call_later(Clock::duration delay, Callback fn) {
 }
 
 TimeoutHandle IOLoop::call_at(Clock::time_point when, Callback fn) {
+  if (closing_) return TimeoutHandle();
   return TimeoutHandle(impl_->timers.schedule(when, std::move(fn)));
 }
 

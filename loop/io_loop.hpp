@@ -80,11 +80,17 @@ class IOLoop {
   void start();
   void stop() noexcept;  // any thread
   bool running() const noexcept;
+  // True while the loop is being destroyed: add_callback and call_at then drop their callbacks.
   bool closing() const noexcept;
+  // Expires when the loop starts closing, before any pending callback or suspended coroutine is
+  // destroyed. Work that may outlive the loop (a background cleanup run from a destructor: killing
+  // a cursor, rolling back a dropped transaction) holds it, not a reference, and is skipped once it
+  // expired, on a loop that is going away or gone; a stopped loop still takes the work.
+  std::weak_ptr<const void> alive() const noexcept;
 
   Clock::time_point time() const noexcept { return Clock::now(); }
 
-  // Runs fn on the loop's next iteration. Safe from any thread.
+  // Runs fn on the loop's next iteration. Safe from any thread. On a closing loop fn is dropped.
   void add_callback(Callback fn);
   // Runs fn at the next iteration; if fn returns a Future, its failure is logged.
   template <class F>
@@ -92,6 +98,7 @@ class IOLoop {
     add_callback([fn = std::move(fn)]() mutable { (void)fn(); });
   }
 
+  // On a closing loop fn is dropped and the handle is empty.
   TimeoutHandle call_later(Clock::duration delay, Callback fn);
   TimeoutHandle call_at(Clock::time_point when, Callback fn);
   std::size_t pending_timers() const noexcept;

@@ -109,11 +109,14 @@ Connection::Connection(std::shared_ptr<const ConnectionConfig> config)
 
 Connection::~Connection() {
   disarm();
-  close();
+  // A connection closed already (its loop's clients are closed when the loop closes) may outlive
+  // the io_context (a monitor's, of a client kept past its loop): it no longer touches the socket.
+  if (!closed_) close();
 }
 
 void Connection::close() noexcept {
   broken_ = true;
+  closed_ = true;
   asio::error_code ec;
   socket_->resolver.cancel();
   socket_->plain.shutdown(tcp::socket::shutdown_both, ec);

@@ -127,6 +127,7 @@ class Connection {
   TimeoutHandle timer_;
   bool timed_out_ = false;
   bool broken_ = false;
+  bool closed_ = false;  // close() ran: the socket is not touched again
   bool busy_ = false;
   // Requests sent with moreToCome: a server that answers them anyway (FerretDB does) has its
   // answers dropped. Bounded.

@@ -121,6 +121,13 @@ void kill_cursor(std::shared_ptr<CursorState> state) noexcept {
   if (!state || state->id == 0 || !state->server) return;
   std::int64_t id = std::exchange(state->id, 0);
   state->have_batch = false;
+  if (state->client->loop_alive.expired()) {
+    // Dropped while the client's loop is being destroyed (a coroutine frame that owned the cursor)
+    // or after it is gone: nothing can run there any more, and the pool's connections go with it.
+    // The server reaps the cursor when its connection closes (or after its idle timeout).
+    log::debug("gale.mongo", "cursor {} not killed: its IOLoop is closed", id);
+    return;
+  }
   try {
     (void)send_kill(std::move(state), id);
   } catch (...) {

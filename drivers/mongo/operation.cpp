@@ -2,6 +2,7 @@
 
 #include <openssl/rand.h>
 
+#include "gale/loop/io_loop.hpp"
 #include "gale/loop/log.hpp"
 #include "gale/mongo/reply.hpp"
 
@@ -75,12 +76,40 @@ SelectionCriteria criteria_for(const Operation& op, const ClientSettings& s) {
                    "ClientTimeout");
 }
 
+// The topologies of the clients made on one loop, closed when the loop closes (its locals go first,
+// while its io_context lives): the pools' idle connections close their sockets on a live context,
+// even for a client kept alive past the loop (by a Cursor or a ChangeStream declared before it).
+struct LoopClients {
+  std::vector<std::weak_ptr<Topology>> topologies;
+
+  LoopClients() = default;
+  LoopClients(const LoopClients&) = delete;
+  LoopClients& operator=(const LoopClients&) = delete;
+  ~LoopClients() {
+    for (auto& weak : topologies) {
+      if (auto t = weak.lock()) t->close();
+    }
+  }
+
+  static void add(IOLoop& loop, const std::shared_ptr<Topology>& topology) {
+    static const char key = 0;
+    auto& slot = loop.local(&key);
+    if (!slot) slot = std::make_shared<LoopClients>();
+    auto& list = static_cast<LoopClients*>(slot.get())->topologies;
+    std::erase_if(list, [](const auto& weak) { return weak.expired(); });
+    list.push_back(topology);
+  }
+};
+
 }  // namespace
 
 ClientState::ClientState(ClientSettings settings)
     : topology(Topology::create(settings)),
       registration("MongoDB", hosts_of(settings)),
-      default_timeout(default_timeout_of(settings)) {}
+      default_timeout(default_timeout_of(settings)),
+      loop_alive(IOLoop::current().alive()) {
+  LoopClients::add(IOLoop::current(), topology);
+}
 
 ClientState::~ClientState() {
   topology->close();

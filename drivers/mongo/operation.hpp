@@ -34,6 +34,8 @@ struct ClientState {
   std::vector<ServerSession> sessions;  // idle implicit sessions, most recent at the back
   Clock::duration default_timeout;
   std::uint64_t cursors_killed = 0;
+  // The loop the client was made on (its pools, timers and sockets): expired once it closes.
+  std::weak_ptr<const void> loop_alive;
 
   ServerSession take_session();
   void give_back(ServerSession s);
