@@ -8,6 +8,10 @@
 //
 // Exclusive operations (simple-protocol scripts, COPY) leave pipeline mode while they run and
 // need nothing else in flight; the Client guarantees that with an exclusive lease.
+//
+// One class, its concepts in a file each: libpq_conn.{hpp,cpp} the thin libpq wrapper and the
+// error mapping; connection.cpp the composition (life cycle, socket readiness, failing all);
+// pipeline.cpp the send/receive queue; copy_mode.cpp the exclusive operations and COPY.
 #pragma once
 
 #include <asio/posix/stream_descriptor.hpp>
@@ -22,14 +26,12 @@
 #include "gale/loop/io_loop.hpp"
 #include "gale/loop/unique_function.hpp"
 #include "gale/pg/conninfo.hpp"
+#include "gale/pg/libpq_conn.hpp"
 #include "gale/pg/notification.hpp"
 #include "gale/pg/request.hpp"
 #include "gale/pg/result.hpp"
 #include "gale/pg/statement_cache.hpp"
 #include "gale/pg/type_catalog.hpp"
-
-struct pg_conn;
-struct pg_cancel;
 
 namespace gale::pg::detail {
 
@@ -52,11 +54,14 @@ class Connection : public std::enable_shared_from_this<Connection> {
   // Fails whatever is in flight and closes the connection.
   void close() noexcept;
 
-  bool usable() const noexcept { return conn_ != nullptr && !broken_ && !closed_; }
+  bool usable() const noexcept {
+    return pq_.get() != nullptr && state_ != State::closing && state_ != State::broken &&
+           state_ != State::closed;
+  }
   // Queries sent and not answered yet.
   std::size_t in_flight() const noexcept { return queries_; }
-  int backend_pid() const noexcept;
-  bool in_transaction() const noexcept;
+  int backend_pid() const noexcept { return pq_.backend_pid(); }
+  bool in_transaction() const noexcept { return pq_.in_transaction(); }
   const ConnectConfig& config() const noexcept { return *config_; }
   const std::string& broken_reason() const noexcept { return broken_reason_; }
 
@@ -86,9 +91,30 @@ class Connection : public std::enable_shared_from_this<Connection> {
   Future<std::optional<std::string>> get_copy_data(Clock::time_point deadline);
 
   // Asks the server to cancel what this connection runs now (PQcancel on the executor: it blocks).
-  void send_cancel();
+  void send_cancel() { pq_.send_cancel(); }
 
  private:
+  // What the connection is doing. One state instead of five of the eleven flags it had:
+  //   broken_ -> broken, closed_ -> closed, closing_ -> closing (while close() fails what is in
+  //   flight; fail_all() keeps running no hook for it), copying_ && copy_in_ -> copy_in,
+  //   copying_ && !copy_in_ -> copy_out; pipeline, exclusive and connecting had no flag.
+  // Flags kept, as they are orthogonal to it: reading_ and writing_ (an Asio wait is armed, in any
+  // open state, each direction on its own), shared_ (a role the client gives, not something the
+  // connection does), corked_ (TCP_CORK is on until the loop's next iteration), copy_out_done_
+  // (CopyOut owes its caller the end of the rows, even once the connection breaks), and the
+  // wrapper's tcp_ (a fact of the socket).
+  enum class State : std::uint8_t {
+    connecting,  // PQconnectPoll steps
+    pipeline,    // the send/receive queue runs (libpq's pipeline mode, unless Settings::pipeline
+                 // is off); between exclusive operations
+    exclusive,  // out of pipeline mode for one simple-protocol statement (a script, a COPY's start)
+    copy_in,    // COPY FROM STDIN: put_copy_data, then end_copy
+    copy_out,   // COPY TO STDOUT: get_copy_data until its end
+    closing,    // close() fails what is in flight (not usable; no hook runs)
+    broken,     // failed; broken_reason_ says why (not usable)
+    closed,     // finished (not usable)
+  };
+
   struct Item {
     enum class Kind : std::uint8_t { prepare, query, sync, ignore };
     Kind kind;
@@ -97,22 +123,23 @@ class Connection : public std::enable_shared_from_this<Connection> {
     std::string name;  // prepare: the statement name
   };
 
+  // Composition (connection.cpp)
   Future<void> connect(std::vector<std::pair<std::string, std::string>> params);
-  Future<asio::error_code> wait_socket(bool write);
-  void rewrap_socket();
-  void after_connect();
-
-  void send(const RequestPtr& request);
-  bool send_prepared(const RequestPtr& request, const char* const* values, const int* lengths,
-                     const int* formats, const unsigned int* types);
-  void send_ignored(const std::string& sql);
   void flush();
-  void cork();
-  void uncork();
   void arm_read();
   void arm_write();
   void on_readable(const asio::error_code& ec);
   void on_writable(const asio::error_code& ec);
+  void drain_notifications();
+  void fail_all(const std::string& why);
+
+  // The pipeline's send/receive queue (pipeline.cpp)
+  void send(const RequestPtr& request);
+  bool send_prepared(const RequestPtr& request, const char* const* values, const int* lengths,
+                     const int* formats, const unsigned int* types);
+  void send_ignored(const std::string& sql);
+  void cork();
+  void uncork();
   void process();
   void route(Item& item, pg_result* result);
   void complete_query(const RequestPtr& request);
@@ -121,10 +148,8 @@ class Connection : public std::enable_shared_from_this<Connection> {
   bool retry(const RequestPtr& request, const std::string& sqlstate);
   void after_sync();
   void cancel_front_if_timed_out();
-  void drain_notifications();
-  bool ssl_pending() const;
-  void fail_all(const std::string& why);
 
+  // Exclusive operations and COPY (copy_mode.cpp)
   Future<void> wait_input(Clock::time_point deadline);
   Future<void> wait_output(Clock::time_point deadline);
   Future<void> drain_output(Clock::time_point deadline);
@@ -139,27 +164,19 @@ class Connection : public std::enable_shared_from_this<Connection> {
   [[noreturn]] void throw_broken() const;
 
   IOLoop& loop_;
-  asio::posix::stream_descriptor socket_;
   std::shared_ptr<const ConnectConfig> config_;
   Settings settings_;
-  pg_conn* conn_ = nullptr;
-  std::shared_ptr<pg_cancel> cancel_;
+  LibpqConn pq_;
+  State state_ = State::connecting;
   StatementCache cache_;
   std::deque<Item> items_;
   std::size_t queries_ = 0;
-  bool broken_ = false;
-  bool closed_ = false;
-  bool closing_ = false;
   bool reading_ = false;
   bool writing_ = false;
   bool shared_ = false;
-  bool copying_ = false;
-  bool copy_in_ = false;
-  bool tcp_ = false;
   bool corked_ = false;
   bool copy_out_done_ = false;
   std::string broken_reason_;
-  Clock::time_point last_cancel_{};
   std::optional<Promise<void>> input_waiter_;
   std::optional<Promise<void>> output_waiter_;
   std::optional<Promise<void>> idle_waiter_;
