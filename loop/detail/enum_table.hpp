@@ -32,6 +32,17 @@ constexpr const Row* find_row(const std::array<Row, N>& table, Column Row::*colu
   return find_row_if(table, [&](const Row& row) { return row.*column == key; });
 }
 
+// True when no two rows hold the same `column` (a table read by that column).
+template <class Row, std::size_t N, class Column>
+constexpr bool distinct(const std::array<Row, N>& table, Column Row::*column) {
+  for (std::size_t i = 0; i < N; ++i) {
+    for (std::size_t j = i + 1; j < N; ++j) {
+      if (table[i].*column == table[j].*column) return false;
+    }
+  }
+  return true;
+}
+
 // True when `column` holds each enumerator 0 .. count - 1 exactly once and nothing else:
 // static_assert it next to a table so that a new enumerator without its row fails to build, as
 // -Wswitch did.
