@@ -1,56 +1,56 @@
 #include "gale/loop/error.hpp"
 
+#include <array>
+#include <cstddef>
 #include <exception>
 #include <utility>
 
+#include "gale/loop/detail/enum_table.hpp"
+
 namespace gale {
 
+namespace {
+
+// Each kind's name and the words a client is shown for it.
+struct KindRow {
+  ErrorKind kind;
+  std::string_view name;
+  std::string_view client_message;
+};
+constexpr auto kKinds = std::to_array<KindRow>({
+    {ErrorKind::invalid_argument, "invalid_argument", "invalid request"},
+    {ErrorKind::not_found, "not_found", "not found"},
+    {ErrorKind::duplicate, "duplicate", "duplicate key"},
+    {ErrorKind::conflict, "conflict", "conflict with a concurrent change, retry"},
+    {ErrorKind::timeout, "timeout", "the operation timed out"},
+    {ErrorKind::unavailable, "unavailable", "service unavailable, retry later"},
+    {ErrorKind::unauthorized, "unauthorized", "unauthorized"},
+    {ErrorKind::forbidden, "forbidden", "forbidden"},
+    {ErrorKind::internal, "internal", "Internal Server Error"},
+});
+static_assert(detail::covers_each_once(kKinds, &KindRow::kind,
+                                       static_cast<std::size_t>(ErrorKind::internal) + 1));
+static_assert(kKinds.back().kind == ErrorKind::internal);  // the fallback below
+
+// The row of `kind`; internal's for a value outside the enumeration.
+const KindRow& row_of(ErrorKind kind) noexcept {
+  const KindRow* row = detail::find_row(kKinds, &KindRow::kind, kind);
+  return row ? *row : kKinds.back();
+}
+
+}  // namespace
+
 std::string_view to_string(ErrorKind kind) noexcept {
-  switch (kind) {
-    case ErrorKind::invalid_argument:
-      return "invalid_argument";
-    case ErrorKind::not_found:
-      return "not_found";
-    case ErrorKind::duplicate:
-      return "duplicate";
-    case ErrorKind::conflict:
-      return "conflict";
-    case ErrorKind::timeout:
-      return "timeout";
-    case ErrorKind::unavailable:
-      return "unavailable";
-    case ErrorKind::unauthorized:
-      return "unauthorized";
-    case ErrorKind::forbidden:
-      return "forbidden";
-    case ErrorKind::internal:
-      return "internal";
-  }
-  return "internal";
+  return row_of(kind).name;
+}
+
+ErrorKind parse_error_kind(std::string_view name) {
+  if (const KindRow* row = detail::find_row(kKinds, &KindRow::name, name)) return row->kind;
+  throw Error(ErrorKind::invalid_argument, "unknown error kind " + std::string(name));
 }
 
 std::string_view client_message_for(ErrorKind kind) noexcept {
-  switch (kind) {
-    case ErrorKind::invalid_argument:
-      return "invalid request";
-    case ErrorKind::not_found:
-      return "not found";
-    case ErrorKind::duplicate:
-      return "duplicate key";
-    case ErrorKind::conflict:
-      return "conflict with a concurrent change, retry";
-    case ErrorKind::timeout:
-      return "the operation timed out";
-    case ErrorKind::unavailable:
-      return "service unavailable, retry later";
-    case ErrorKind::unauthorized:
-      return "unauthorized";
-    case ErrorKind::forbidden:
-      return "forbidden";
-    case ErrorKind::internal:
-      return "Internal Server Error";
-  }
-  return "Internal Server Error";
+  return row_of(kind).client_message;
 }
 
 Error::Error(ErrorKind kind, const std::string& message, std::string client_message)

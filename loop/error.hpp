@@ -33,6 +33,8 @@ enum class ErrorKind : std::uint8_t {
 
 // "invalid_argument", "not_found", ...
 std::string_view to_string(ErrorKind kind) noexcept;
+// From those names; throws Error(invalid_argument) for any other.
+ErrorKind parse_error_kind(std::string_view name);
 
 // What the database drivers and their pools tell clients when a database cannot be reached or has
 // no connection free (the host, user and connect error stay in what()).

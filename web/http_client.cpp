@@ -23,27 +23,6 @@ using detail::ParsedUrl;
 using detail::read_some;
 using detail::write_all;
 
-ErrorKind kind_for_status(int code) noexcept {
-  switch (code) {
-    case 400:
-      return ErrorKind::invalid_argument;
-    case 401:
-      return ErrorKind::unauthorized;
-    case 403:
-      return ErrorKind::forbidden;
-    case 404:
-      return ErrorKind::not_found;
-    case 409:
-      return ErrorKind::conflict;
-    case 503:
-      return ErrorKind::unavailable;
-    case 504:
-      return ErrorKind::timeout;
-    default:
-      return ErrorKind::internal;
-  }
-}
-
 std::string serialize(const HTTPRequest& req, const ParsedUrl& u) {
   std::string out = fmt::format("{} {} HTTP/1.1\r\n", req.method, u.target);
   if (!req.headers.contains("Host")) {

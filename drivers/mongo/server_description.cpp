@@ -1,8 +1,11 @@
 #include "gale/mongo/server_description.hpp"
 
 #include <algorithm>
+#include <array>
 #include <cctype>
+#include <cstddef>
 
+#include "gale/loop/detail/enum_table.hpp"
 #include "gale/loop/error.hpp"
 
 namespace gale::mongo {
@@ -102,40 +105,38 @@ void read_replica_set(const nlohmann::json& reply, ServerDescription& d) {
   }
 }
 
+// Each type's name in the SDAM spec, read both ways.
+struct TypeName {
+  ServerType type;
+  std::string_view name;
+};
+constexpr auto kTypeNames = std::to_array<TypeName>({
+    {ServerType::unknown, "Unknown"},
+    {ServerType::standalone, "Standalone"},
+    {ServerType::mongos, "Mongos"},
+    {ServerType::possible_primary, "PossiblePrimary"},
+    {ServerType::rs_primary, "RSPrimary"},
+    {ServerType::rs_secondary, "RSSecondary"},
+    {ServerType::rs_arbiter, "RSArbiter"},
+    {ServerType::rs_other, "RSOther"},
+    {ServerType::rs_ghost, "RSGhost"},
+    {ServerType::load_balancer, "LoadBalancer"},
+});
+static_assert(gale::detail::covers_each_once(kTypeNames, &TypeName::type,
+                                             static_cast<std::size_t>(ServerType::load_balancer) +
+                                                 1));
+static_assert(gale::detail::distinct(kTypeNames, &TypeName::name));
+
 }  // namespace
 
 std::string_view to_string(ServerType type) noexcept {
-  switch (type) {
-    case ServerType::unknown:
-      return "Unknown";
-    case ServerType::standalone:
-      return "Standalone";
-    case ServerType::mongos:
-      return "Mongos";
-    case ServerType::possible_primary:
-      return "PossiblePrimary";
-    case ServerType::rs_primary:
-      return "RSPrimary";
-    case ServerType::rs_secondary:
-      return "RSSecondary";
-    case ServerType::rs_arbiter:
-      return "RSArbiter";
-    case ServerType::rs_other:
-      return "RSOther";
-    case ServerType::rs_ghost:
-      return "RSGhost";
-    case ServerType::load_balancer:
-      return "LoadBalancer";
-  }
-  return "Unknown";
+  const TypeName* row = gale::detail::find_row(kTypeNames, &TypeName::type, type);
+  return row ? row->name : "Unknown";
 }
 
 ServerType parse_server_type(std::string_view name) {
-  for (auto t : {ServerType::unknown, ServerType::standalone, ServerType::mongos,
-                 ServerType::possible_primary, ServerType::rs_primary, ServerType::rs_secondary,
-                 ServerType::rs_arbiter, ServerType::rs_other, ServerType::rs_ghost,
-                 ServerType::load_balancer}) {
-    if (to_string(t) == name) return t;
+  if (const TypeName* row = gale::detail::find_row(kTypeNames, &TypeName::name, name)) {
+    return row->type;
   }
   throw Error(ErrorKind::invalid_argument, "unknown server type " + std::string(name));
 }

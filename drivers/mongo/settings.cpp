@@ -3,10 +3,13 @@
 #include <mongoc/mongoc.h>
 
 #include <algorithm>
+#include <array>
 #include <cctype>
+#include <cstddef>
 #include <memory>
 #include <mutex>
 
+#include "gale/loop/detail/enum_table.hpp"
 #include "gale/loop/error.hpp"
 #include "gale/loop/log.hpp"
 #include "gale/mongo/document.hpp"
@@ -69,19 +72,27 @@ Millis ms_option(const mongoc_uri_t* uri, const char* name, Millis fallback) {
       mongoc_uri_get_option_as_int32(uri, name, static_cast<std::int32_t>(fallback.count())));
 }
 
+// Each mode's name (as URIs and the server spell it) and libmongoc's mode, read both ways.
+struct ModeRow {
+  ReadMode mode;
+  std::string_view name;
+  mongoc_read_mode_t mongoc;
+};
+constexpr auto kModes = std::to_array<ModeRow>({
+    {ReadMode::primary, "primary", MONGOC_READ_PRIMARY},
+    {ReadMode::primary_preferred, "primaryPreferred", MONGOC_READ_PRIMARY_PREFERRED},
+    {ReadMode::secondary, "secondary", MONGOC_READ_SECONDARY},
+    {ReadMode::secondary_preferred, "secondaryPreferred", MONGOC_READ_SECONDARY_PREFERRED},
+    {ReadMode::nearest, "nearest", MONGOC_READ_NEAREST},
+});
+static_assert(gale::detail::covers_each_once(kModes, &ModeRow::mode,
+                                             static_cast<std::size_t>(ReadMode::nearest) + 1));
+static_assert(gale::detail::distinct(kModes, &ModeRow::mongoc));
+
+// libmongoc's mode as ours; primary for one we do not know.
 ReadMode mode_of(mongoc_read_mode_t mode) {
-  switch (mode) {
-    case MONGOC_READ_PRIMARY_PREFERRED:
-      return ReadMode::primary_preferred;
-    case MONGOC_READ_SECONDARY:
-      return ReadMode::secondary;
-    case MONGOC_READ_SECONDARY_PREFERRED:
-      return ReadMode::secondary_preferred;
-    case MONGOC_READ_NEAREST:
-      return ReadMode::nearest;
-    default:
-      return ReadMode::primary;
-  }
+  const ModeRow* row = gale::detail::find_row(kModes, &ModeRow::mongoc, mode);
+  return row ? row->mode : ReadMode::primary;
 }
 
 void read_hosts(const mongoc_uri_t* uri, ClientSettings& s) {
@@ -253,29 +264,16 @@ HostAddress parse_address(std::string_view text) {
 }
 
 std::string_view to_string(ReadMode mode) noexcept {
-  switch (mode) {
-    case ReadMode::primary:
-      return "primary";
-    case ReadMode::primary_preferred:
-      return "primaryPreferred";
-    case ReadMode::secondary:
-      return "secondary";
-    case ReadMode::secondary_preferred:
-      return "secondaryPreferred";
-    case ReadMode::nearest:
-      return "nearest";
-  }
-  return "primary";
+  const ModeRow* row = gale::detail::find_row(kModes, &ModeRow::mode, mode);
+  return row ? row->name : "primary";
 }
 
 ReadMode parse_read_mode(std::string_view name) {
-  std::string n = lower(name);
-  if (n == "primary") return ReadMode::primary;
-  if (n == "primarypreferred") return ReadMode::primary_preferred;
-  if (n == "secondary") return ReadMode::secondary;
-  if (n == "secondarypreferred") return ReadMode::secondary_preferred;
-  if (n == "nearest") return ReadMode::nearest;
-  invalid("unknown read preference mode: " + std::string(name));
+  const std::string n = lower(name);
+  const ModeRow* row =
+      gale::detail::find_row_if(kModes, [&](const ModeRow& r) { return lower(r.name) == n; });
+  if (!row) invalid("unknown read preference mode: " + std::string(name));
+  return row->mode;
 }
 
 void ReadPreference::validate(Millis heartbeat_frequency) const {

@@ -1,7 +1,10 @@
 #include "gale/mongo/topology_description.hpp"
 
 #include <algorithm>
+#include <array>
+#include <cstddef>
 
+#include "gale/loop/detail/enum_table.hpp"
 #include "gale/loop/error.hpp"
 
 namespace gale::mongo {
@@ -20,31 +23,34 @@ bool is_rs_member(ServerType t) {
   return t == ServerType::rs_secondary || t == ServerType::rs_arbiter || t == ServerType::rs_other;
 }
 
+// Each type's name in the SDAM spec, read both ways.
+struct TypeName {
+  TopologyType type;
+  std::string_view name;
+};
+constexpr auto kTypeNames = std::to_array<TypeName>({
+    {TopologyType::unknown, "Unknown"},
+    {TopologyType::single, "Single"},
+    {TopologyType::sharded, "Sharded"},
+    {TopologyType::replica_set_no_primary, "ReplicaSetNoPrimary"},
+    {TopologyType::replica_set_with_primary, "ReplicaSetWithPrimary"},
+    {TopologyType::load_balanced, "LoadBalanced"},
+});
+static_assert(gale::detail::covers_each_once(kTypeNames, &TypeName::type,
+                                             static_cast<std::size_t>(TopologyType::load_balanced) +
+                                                 1));
+static_assert(gale::detail::distinct(kTypeNames, &TypeName::name));
+
 }  // namespace
 
 std::string_view to_string(TopologyType type) noexcept {
-  switch (type) {
-    case TopologyType::unknown:
-      return "Unknown";
-    case TopologyType::single:
-      return "Single";
-    case TopologyType::sharded:
-      return "Sharded";
-    case TopologyType::replica_set_no_primary:
-      return "ReplicaSetNoPrimary";
-    case TopologyType::replica_set_with_primary:
-      return "ReplicaSetWithPrimary";
-    case TopologyType::load_balanced:
-      return "LoadBalanced";
-  }
-  return "Unknown";
+  const TypeName* row = gale::detail::find_row(kTypeNames, &TypeName::type, type);
+  return row ? row->name : "Unknown";
 }
 
 TopologyType parse_topology_type(std::string_view name) {
-  for (auto t : {TopologyType::unknown, TopologyType::single, TopologyType::sharded,
-                 TopologyType::replica_set_no_primary, TopologyType::replica_set_with_primary,
-                 TopologyType::load_balanced}) {
-    if (to_string(t) == name) return t;
+  if (const TypeName* row = gale::detail::find_row(kTypeNames, &TypeName::name, name)) {
+    return row->type;
   }
   throw Error(ErrorKind::invalid_argument, "unknown topology type " + std::string(name));
 }

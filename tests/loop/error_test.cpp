@@ -1,5 +1,7 @@
 #include <catch2/catch.hpp>
 
+#include <cstddef>
+#include <iterator>
 #include <stdexcept>
 
 #include "gale/loop/error.hpp"
@@ -12,6 +14,45 @@ TEST_CASE("Error carries its kind and message", "[error]") {
   CHECK(e.kind() == ErrorKind::duplicate);
   CHECK(std::string(e.what()) == "id 7 exists");
   CHECK(gale::to_string(ErrorKind::unavailable) == "unavailable");
+}
+
+TEST_CASE("each error kind's name and client words, and its name read back", "[error]") {
+  // Written out here, apart from the library's table, so that a changed name fails.
+  const struct {
+    ErrorKind kind;
+    const char* name;
+    const char* client_message;
+  } kinds[] = {
+      {ErrorKind::invalid_argument, "invalid_argument", "invalid request"},
+      {ErrorKind::not_found, "not_found", "not found"},
+      {ErrorKind::duplicate, "duplicate", "duplicate key"},
+      {ErrorKind::conflict, "conflict", "conflict with a concurrent change, retry"},
+      {ErrorKind::timeout, "timeout", "the operation timed out"},
+      {ErrorKind::unavailable, "unavailable", "service unavailable, retry later"},
+      {ErrorKind::unauthorized, "unauthorized", "unauthorized"},
+      {ErrorKind::forbidden, "forbidden", "forbidden"},
+      {ErrorKind::internal, "internal", "Internal Server Error"},
+  };
+  STATIC_REQUIRE(std::size(kinds) == static_cast<std::size_t>(ErrorKind::internal) + 1);
+  for (const auto& k : kinds) {
+    CAPTURE(k.name);
+    CHECK(gale::to_string(k.kind) == k.name);
+    CHECK(gale::client_message_for(k.kind) == k.client_message);
+    CHECK(gale::parse_error_kind(k.name) == k.kind);
+    CHECK(gale::parse_error_kind(gale::to_string(k.kind)) == k.kind);
+  }
+  for (const char* unknown : {"", "Internal", "not found", "notfound", "internal "}) {
+    CAPTURE(unknown);
+    try {
+      gale::parse_error_kind(unknown);
+      FAIL("parsed");
+    } catch (const Error& e) {
+      CHECK(e.kind() == ErrorKind::invalid_argument);
+    }
+  }
+  // A value outside the enumeration reads as internal, as before.
+  CHECK(gale::to_string(static_cast<ErrorKind>(200)) == "internal");
+  CHECK(gale::client_message_for(static_cast<ErrorKind>(200)) == "Internal Server Error");
 }
 
 TEST_CASE("kind_of and describe work on any exception", "[error]") {
