@@ -67,6 +67,10 @@ int main(int argc, char** argv) {
   options.define("--mongo-database", config.mongo_database,
                  "MongoDB database when the URI names none");
   options.define("--table", config.table, "table (PostgreSQL) or collection (MongoDB) of notes");
+  bool live_updates = true;
+  options.define("--live", live_updates,
+                 "serve /notes/live from the database's changes (true/false; on PostgreSQL a "
+                 "change log on the table, read through the pool)");
   double header_timeout = 30;
   options
       .define("--header-timeout", header_timeout,
@@ -97,7 +101,11 @@ int main(int argc, char** argv) {
     gale::IOLoop::current().run_sync([&backend] { return backend.store().setup(); },
                                      std::chrono::seconds(60));
     store.set(&backend.store());
-    auto live_started = start_live(backend, live);
+    if (live_updates) {
+      auto live_started = start_live(backend, live);
+    } else {
+      live.off = "turned off with --live false";
+    }
     std::fprintf(stderr, "notes API on http://%s:%u/notes (%s)\n", options.address.c_str(),
                  server.port(), backend.describe().c_str());
     gale::IOLoop::current().start();  // SIGTERM/SIGINT: graceful shutdown, then exit 0
