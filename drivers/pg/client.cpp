@@ -19,7 +19,7 @@ Future<void> script(std::shared_ptr<detail::ClientState> state, std::string sql)
   } catch (...) {
     error = std::current_exception();
   }
-  if (!connection->usable() || connection->in_transaction()) lease.discard();
+  if (!connection->reusable()) lease.discard();
   lease.release();
   state->schedule_pump();
   if (error) std::rethrow_exception(error);

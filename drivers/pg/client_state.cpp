@@ -87,8 +87,7 @@ void ClientState::start() {
                                 std::make_shared<TypeCatalogHolder>()};
   hooks.connect = [weak, cfg = config, settings] { return open_pooled(weak, cfg, settings); };
   hooks.is_usable = [](const PooledConnection& p) {
-    return p.connection->usable() && p.connection->in_flight() == 0 &&
-           !p.connection->in_transaction();
+    return p.connection->reusable() && p.connection->in_flight() == 0;
   };
   hooks.check = [](PooledConnection& p) { return ping(p.connection); };
   pool = std::make_unique<ConnectionPool>(pool_options(options), std::move(hooks));

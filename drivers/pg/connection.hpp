@@ -58,6 +58,12 @@ class Connection : public std::enable_shared_from_this<Connection> {
     return pq_.get() != nullptr && state_ != State::closing && state_ != State::broken &&
            state_ != State::closed;
   }
+  // It may go back to the pool: usable, in pipeline mode (an exclusive operation that failed
+  // mid-way, a COPY's write that timed out with the rest of its data still in libpq's buffer,
+  // leaves it outside), and outside a transaction.
+  bool reusable() const noexcept {
+    return usable() && state_ == State::pipeline && !pq_.in_transaction();
+  }
   // Queries sent and not answered yet.
   std::size_t in_flight() const noexcept { return queries_; }
   int backend_pid() const noexcept { return pq_.backend_pid(); }

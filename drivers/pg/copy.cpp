@@ -21,7 +21,7 @@ struct CopyState {
   void finish() noexcept {
     active = false;
     if (!lease) return;
-    if (!connection->usable() || connection->in_transaction()) lease.discard();
+    if (!connection->reusable()) lease.discard();
     lease.release();
     client->schedule_pump();
   }

@@ -24,7 +24,7 @@ struct TransactionState {
     active = false;
     if (!lease) return;
     const auto& c = lease->connection;
-    if (!c->usable() || c->in_transaction()) lease.discard();
+    if (!c->reusable()) lease.discard();
     lease.release();
     client->schedule_pump();
   }
