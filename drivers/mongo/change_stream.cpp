@@ -111,12 +111,8 @@ std::optional<Timestamp> operation_time_of(const Document& reply) {
 }
 
 Future<Unit> run_aggregate(std::shared_ptr<ChangeStreamState> cs, Start start, bool initial) {
-  Operation op;
-  op.database = cs->database;
-  op.body = aggregate_command(*cs, start);
-  op.retry = Retry::read;
-  op.read_preference = cs->options.read_preference;
-  op.deadline = cs->client->deadline(cs->options.timeout);
+  auto op = read_op(cs->database, aggregate_command(*cs, start),
+                    cs->client->deadline(cs->options.timeout), cs->options.read_preference);
   auto out = co_await execute(cs->client, std::move(op));
   auto s = std::make_shared<CursorState>();
   s->client = cs->client;
@@ -167,11 +163,7 @@ Future<Unit> get_more(std::shared_ptr<ChangeStreamState> cs) {
   b.str("collection", s->collection);
   if (s->batch_size > 0) b.i32("batchSize", s->batch_size);
   if (cs->options.max_await_time) b.i64("maxTimeMS", cs->options.max_await_time->count());
-  Operation op;
-  op.database = s->database;
-  op.body = b.done();
-  op.deadline = cs->client->deadline(cs->options.timeout);
-  op.pinned = s->server;
+  auto op = cursor_op(s->database, b.done(), cs->client->deadline(cs->options.timeout), s->server);
   auto out = co_await execute(cs->client, std::move(op));
   load_batch(*s, std::move(out.reply));
   after_batch(*cs);

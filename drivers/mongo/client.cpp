@@ -41,14 +41,10 @@ Future<ChangeStream> Client::watch(json pipeline, ChangeStreamOptions options) {
 }
 
 Future<std::vector<std::string>> Client::list_database_names() {
-  detail::Operation op;
-  op.database = "admin";
   detail::CommandBuilder b;
   b.i32("listDatabases", 1);
   b.boolean("nameOnly", true);
-  op.body = b.done();
-  op.retry = detail::Retry::read;
-  op.deadline = state_->deadline(std::nullopt);
+  auto op = detail::read_op("admin", b.done(), state_->deadline(std::nullopt));
   auto out = co_await detail::execute(state_, std::move(op));
   std::vector<std::string> names;
   json r = out.reply.to_json();

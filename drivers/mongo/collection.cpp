@@ -11,7 +11,8 @@
 namespace gale::mongo {
 
 using detail::CommandBuilder;
-using detail::Operation;
+using detail::read_op;
+using detail::write_op;
 using detail::Retry;
 
 namespace {
@@ -335,18 +336,13 @@ Future<BulkWriteResult> Collection::write_batches(std::vector<WriteModel> reques
     b.boolean("ordered", options.ordered);
     if (options.bypass_document_validation) b.boolean("bypassDocumentValidation", true);
     if (!wc.is_default()) b.json("writeConcern", wc.to_json());
-    Operation op;
-    op.database = database_;
-    op.body = b.done();
+    auto op = write_op(database_, b.done(), deadline, batch.multi ? Retry::none : Retry::write);
     op.sequence_ids = {batch.kind == Kind::insert   ? "documents"
                        : batch.kind == Kind::update ? "updates"
                                                     : "deletes"};
     op.sequences.emplace_back();
     for (std::size_t i : batch.indexes) op.sequences[0].push_back(&docs[i]);
-    op.write = true;
-    op.retry = batch.multi ? Retry::none : Retry::write;
     op.unacknowledged = unacknowledged;
-    op.deadline = deadline;
     auto out = co_await detail::execute(client_, std::move(op));
     if (unacknowledged) continue;
     std::size_t before = errors.size();
@@ -382,15 +378,11 @@ Future<InsertOneResult> Collection::insert_one(json document, InsertOptions opti
   }
   const WriteConcern wc =
       options.write_concern.value_or(client_->topology->settings().write_concern);
-  Operation op;
-  op.database = database_;
-  op.body = insert_command(name_, options.bypass_document_validation, wc);
+  auto op = write_op(database_, insert_command(name_, options.bypass_document_validation, wc),
+                     client_->deadline(options.timeout), Retry::write);
   op.sequence_ids = {"documents"};
   op.sequences = {{&doc}};
-  op.write = true;
-  op.retry = Retry::write;
   op.unacknowledged = wc.unacknowledged();
-  op.deadline = client_->deadline(options.timeout);
   auto out = co_await detail::execute(client_, std::move(op));
   if (wc.unacknowledged()) co_return InsertOneResult{std::move(id), false};
   BulkWriteResult result;
@@ -518,23 +510,16 @@ Cursor Collection::find(json filter, FindOptions o) {
   s->batch_size = o.batch_size;
   s->limit = o.limit < 0 ? -o.limit : o.limit;
   s->timeout = o.timeout;
-  s->first.database = database_;
-  s->first.body = find_command(name_, filter, o, s->limit);
-  s->first.retry = Retry::read;
-  s->first.read_preference = o.read_preference;
-  s->first.deadline = client_->deadline(o.timeout);
+  s->first = read_op(database_, find_command(name_, filter, o, s->limit),
+                     client_->deadline(o.timeout), o.read_preference);
   return Cursor(std::move(s));
 }
 
 Future<std::optional<json>> Collection::find_one(json filter, FindOptions options) {
   // One batch of one document: no cursor is left open, so none is needed here.
   options.limit = -1;
-  Operation op;
-  op.database = database_;
-  op.body = find_command(name_, filter, options, 1);
-  op.retry = Retry::read;
-  op.read_preference = options.read_preference;
-  op.deadline = client_->deadline(options.timeout);
+  auto op = read_op(database_, find_command(name_, filter, options, 1),
+                    client_->deadline(options.timeout), options.read_preference);
   auto out = co_await detail::execute(client_, std::move(op));
   co_return first_of_batch(out.reply);
 }
@@ -558,11 +543,7 @@ Future<std::int64_t> Collection::estimated_document_count(CountOptions o) {
   CommandBuilder b;
   b.str("count", name_);
   if (auto mt = max_time(o.max_time_ms, o.timeout)) b.i64("maxTimeMS", *mt);
-  Operation op;
-  op.database = database_;
-  op.body = b.done();
-  op.retry = Retry::read;
-  op.deadline = client_->deadline(o.timeout);
+  auto op = read_op(database_, b.done(), client_->deadline(o.timeout));
   auto out = co_await detail::execute(client_, std::move(op));
   co_return reply_int(out.reply, "n").value_or(0);
 }
@@ -573,11 +554,7 @@ Future<std::vector<json>> Collection::distinct(std::string key, json filter, Cou
   b.str("key", key);
   b.json("query", filter.is_null() ? json::object() : filter);
   if (auto mt = max_time(o.max_time_ms, o.timeout)) b.i64("maxTimeMS", *mt);
-  Operation op;
-  op.database = database_;
-  op.body = b.done();
-  op.retry = Retry::read;
-  op.deadline = client_->deadline(o.timeout);
+  auto op = read_op(database_, b.done(), client_->deadline(o.timeout));
   auto out = co_await detail::execute(client_, std::move(op));
   json values = parse_reply_value(out.reply, "values");
   std::vector<json> result;
@@ -609,11 +586,9 @@ Cursor Collection::aggregate(json pipeline, AggregateOptions o) {
   add_hint(b, o.hint);
   if (auto mt = max_time(o.max_time_ms, o.timeout)) b.i64("maxTimeMS", *mt);
   b.json("collation", o.collation);
-  s->first.database = database_;
-  s->first.body = b.done();
-  s->first.retry = writes ? Retry::none : Retry::read;
-  s->first.write = writes;
-  s->first.deadline = client_->deadline(o.timeout);
+  // An aggregate with $out or $merge writes, and is not retried.
+  s->first = writes ? write_op(database_, b.done(), client_->deadline(o.timeout))
+                    : read_op(database_, b.done(), client_->deadline(o.timeout));
   return Cursor(std::move(s));
 }
 
@@ -642,12 +617,7 @@ Future<std::optional<json>> find_and_modify(std::shared_ptr<detail::ClientState>
   if (auto mt = max_time(o.max_time_ms, o.timeout)) b.i64("maxTimeMS", *mt);
   if (o.write_concern && !o.write_concern->is_default())
     b.json("writeConcern", o.write_concern->to_json());
-  Operation op;
-  op.database = std::move(db);
-  op.body = b.done();
-  op.write = true;
-  op.retry = Retry::write;
-  op.deadline = client->deadline(o.timeout);
+  auto op = write_op(std::move(db), b.done(), client->deadline(o.timeout), Retry::write);
   auto out = co_await detail::execute(client, std::move(op));
   json value = parse_reply_value(out.reply, "value");
   if (value.is_null()) co_return std::nullopt;
@@ -676,12 +646,9 @@ Future<std::optional<json>> Collection::find_one_and_delete(json filter, FindOne
 namespace {
 Future<detail::Outcome> simple(std::shared_ptr<detail::ClientState> client, std::string db,
                                Document body, bool write) {
-  Operation op;
-  op.database = std::move(db);
-  op.body = std::move(body);
-  op.write = write;
-  op.retry = write ? Retry::none : Retry::read;
-  op.deadline = client->deadline(std::nullopt);
+  auto deadline = client->deadline(std::nullopt);
+  auto op = write ? write_op(std::move(db), std::move(body), deadline)
+                  : read_op(std::move(db), std::move(body), deadline);
   return detail::execute(std::move(client), std::move(op));
 }
 }  // namespace
@@ -732,10 +699,7 @@ Future<std::vector<json>> Collection::list_indexes() {
   CommandBuilder b;
   b.str("listIndexes", name_);
   b.json("cursor", json::object());
-  s->first.database = database_;
-  s->first.body = b.done();
-  s->first.retry = Retry::read;
-  s->first.deadline = client_->deadline(std::nullopt);
+  s->first = read_op(database_, b.done(), client_->deadline(std::nullopt));
   Cursor c(std::move(s));
   co_return co_await c.to_list();
 }

@@ -48,11 +48,7 @@ Future<Unit> get_more(std::shared_ptr<CursorState> s) {
     batch = batch > 0 ? std::min(batch, left) : left;
   }
   if (batch > 0) b.i32("batchSize", static_cast<std::int32_t>(batch));
-  Operation op;
-  op.database = s->database;
-  op.body = b.done();
-  op.deadline = s->client->deadline(s->timeout);
-  op.pinned = s->server;
+  auto op = cursor_op(s->database, b.done(), s->client->deadline(s->timeout), s->server);
   try {
     auto out = co_await execute(s->client, std::move(op));
     load_batch(*s, std::move(out.reply));
@@ -101,11 +97,7 @@ Future<void> send_kill(std::shared_ptr<CursorState> s, std::int64_t id) {
   CommandBuilder b;
   b.str("killCursors", s->collection);
   b.i64_list("cursors", {id});
-  Operation op;
-  op.database = s->database;
-  op.body = b.done();
-  op.deadline = Clock::now() + std::chrono::seconds(5);
-  op.pinned = s->server;
+  auto op = cursor_op(s->database, b.done(), Clock::now() + std::chrono::seconds(5), s->server);
   try {
     co_await execute(s->client, std::move(op));
     ++s->client->cursors_killed;

@@ -23,12 +23,12 @@ Future<json> Database::run_command(nlohmann::ordered_json command, CommandOption
   if (!command.is_object() || command.empty()) {
     throw Error(ErrorKind::invalid_argument, "a command must be a non-empty JSON object");
   }
-  detail::Operation op;
-  op.database = name_;
-  op.body = Document(command);
-  op.read_preference = options.read_preference;
-  op.write = !options.read_preference.has_value();
-  op.deadline = client_->deadline(options.timeout);
+  // Never retried (the spec leaves runCommand alone); a write unless it names a read preference.
+  auto op = detail::write_op(name_, Document(command), client_->deadline(options.timeout));
+  if (options.read_preference) {
+    op.write = false;
+    op.read_preference = options.read_preference;
+  }
   auto out = co_await detail::execute(client_, std::move(op));
   co_return out.reply.to_json();
 }
@@ -47,10 +47,7 @@ Future<std::vector<std::string>> Database::list_collection_names(json filter) {
   b.json("filter", filter.is_null() ? json::object() : filter);
   b.boolean("nameOnly", true);
   b.json("cursor", json::object());
-  s->first.database = name_;
-  s->first.body = b.done();
-  s->first.retry = detail::Retry::read;
-  s->first.deadline = client_->deadline(std::nullopt);
+  s->first = detail::read_op(name_, b.done(), client_->deadline(std::nullopt));
   Cursor c(std::move(s));
   std::vector<std::string> names;
   auto docs = co_await c.to_list();
@@ -64,13 +61,9 @@ Future<ChangeStream> Database::watch(json pipeline, ChangeStreamOptions options)
 }
 
 Future<void> Database::drop() {
-  detail::Operation op;
-  op.database = name_;
   detail::CommandBuilder b;
   b.i32("dropDatabase", 1);
-  op.body = b.done();
-  op.write = true;
-  op.deadline = client_->deadline(std::nullopt);
+  auto op = detail::write_op(name_, b.done(), client_->deadline(std::nullopt));
   co_await detail::execute(client_, std::move(op));
 }
 

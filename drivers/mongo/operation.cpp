@@ -210,6 +210,45 @@ Future<Outcome> execute(std::shared_ptr<ClientState> client, Operation op) {
   }
 }
 
+Operation read_op(std::string database, Document body, Clock::time_point deadline,
+                  std::optional<ReadPreference> read_preference) {
+  Operation op;
+  op.database = std::move(database);
+  op.body = std::move(body);
+  op.retry = Retry::read;
+  op.read_preference = std::move(read_preference);
+  op.deadline = deadline;
+  return op;
+}
+
+Operation read_op(std::string database, Document body, Clock::time_point deadline) {
+  return read_op(std::move(database), std::move(body), deadline, std::nullopt);
+}
+
+Operation write_op(std::string database, Document body, Clock::time_point deadline) {
+  return write_op(std::move(database), std::move(body), deadline, Retry::none);
+}
+
+Operation write_op(std::string database, Document body, Clock::time_point deadline, Retry retry) {
+  Operation op;
+  op.database = std::move(database);
+  op.body = std::move(body);
+  op.write = true;
+  op.retry = retry;
+  op.deadline = deadline;
+  return op;
+}
+
+Operation cursor_op(std::string database, Document body, Clock::time_point deadline,
+                    std::shared_ptr<Topology::Server> server) {
+  Operation op;
+  op.database = std::move(database);
+  op.body = std::move(body);
+  op.deadline = deadline;
+  op.pinned = std::move(server);
+  return op;
+}
+
 nlohmann::json new_object_id() {
   bson_oid_t oid;
   bson_oid_init(&oid, nullptr);

@@ -58,6 +58,18 @@ struct Operation {
   std::shared_ptr<Topology::Server> pinned;
 };
 
+// The fields every command sets, by its kind; the caller adds what is particular to it (document
+// sequences, unacknowledged). A read is retried once (the retryable-reads spec) and may carry a
+// read preference; a write is retried once when `retry` is Retry::write (a single-document write);
+// a cursor's getMore or killCursors is never retried and runs on the server that holds the cursor.
+Operation read_op(std::string database, Document body, Clock::time_point deadline);
+Operation read_op(std::string database, Document body, Clock::time_point deadline,
+                  std::optional<ReadPreference> read_preference);
+Operation write_op(std::string database, Document body, Clock::time_point deadline);  // not retried
+Operation write_op(std::string database, Document body, Clock::time_point deadline, Retry retry);
+Operation cursor_op(std::string database, Document body, Clock::time_point deadline,
+                    std::shared_ptr<Topology::Server> server);
+
 struct Outcome {
   Document reply;
   std::shared_ptr<Topology::Server> server;
