@@ -2,12 +2,49 @@
 
 #include <libpq-fe.h>
 
+#include <algorithm>
 #include <utility>
 #include <vector>
 
 #include "gale/pg/error.hpp"
 
 namespace gale::pg::detail {
+namespace {
+
+// The connections of one loop, a per-loop local: destroyed while the loop closes and its io_context
+// still lives, when each connection still open lets go of it (Connection::loop_closing). Weak
+// references, pruned as the list grows, so that a connection never has to leave it.
+struct LoopConnections {
+  std::vector<std::weak_ptr<Connection>> all;
+  std::size_t prune_at = 64;
+
+  void add(const std::shared_ptr<Connection>& c) {
+    if (all.size() >= prune_at) {
+      std::erase_if(all, [](const std::weak_ptr<Connection>& w) { return w.expired(); });
+      prune_at = std::max<std::size_t>(64, all.size() * 2);
+    }
+    all.push_back(c);
+  }
+  ~LoopConnections() {
+    std::vector<std::shared_ptr<Connection>> open;
+    for (auto& w : all) {
+      if (auto c = w.lock()) open.push_back(std::move(c));
+    }
+    all.clear();
+    for (auto& c : open) c->loop_closing();
+  }
+};
+const char kLoopConnectionsKey = 0;
+
+void remember(const std::shared_ptr<Connection>& c) {
+  auto& loop = IOLoop::current();
+  if (loop.closing()) return;
+  auto& slot = loop.local(&kLoopConnectionsKey);
+  if (!slot) slot = std::make_shared<LoopConnections>();
+  static_cast<LoopConnections*>(slot.get())->add(c);
+}
+
+}  // namespace
 
 // Opening and closing
 
@@ -15,6 +52,7 @@ Future<std::shared_ptr<Connection>> Connection::open(std::shared_ptr<const Conne
                                                      Settings settings) {
   auto params = co_await resolve_hosts(*config);
   auto connection = std::make_shared<Connection>(std::move(config), settings);
+  remember(connection);
   co_await connection->connect(std::move(params));
   co_return connection;
 }
@@ -29,6 +67,11 @@ Connection::Connection(std::shared_ptr<const ConnectConfig> config, Settings set
 
 Connection::~Connection() {
   close();
+}
+
+void Connection::loop_closing() noexcept {
+  close();
+  pq_.loop_closing();
 }
 
 Future<void> Connection::connect(std::vector<std::pair<std::string, std::string>> params) {

@@ -53,6 +53,12 @@ class Connection : public std::enable_shared_from_this<Connection> {
 
   // Fails whatever is in flight and closes the connection.
   void close() noexcept;
+  // The loop is closing (connection.cpp keeps each loop's connections): close(), and let go of the
+  // loop's io_context, so that a connection kept past the loop (held by a Listener, a Transaction
+  // or a CopyIn declared before it) touches nothing of the loop when it goes away. Coroutines
+  // waiting on it are destroyed, as the loop will not run them again; the server ends the session
+  // when the socket closes.
+  void loop_closing() noexcept;
 
   bool usable() const noexcept {
     return pq_.get() != nullptr && state_ != State::closing && state_ != State::broken &&

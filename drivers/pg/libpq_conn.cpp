@@ -8,6 +8,7 @@
 
 #include <array>
 #include <asio/io_context.hpp>
+#include <unordered_set>
 
 #include "gale/loop/log.hpp"
 #include "gale/pg/error.hpp"
@@ -76,7 +77,18 @@ std::exception_ptr lost(const ConnectConfig& config, const std::string& why) {
 
 // Connecting
 
-LibpqConn::LibpqConn(IOLoop& loop) : loop_(loop), socket_(loop.context()) {}
+LibpqConn::LibpqConn(IOLoop& loop) : loop_(loop) {
+  if (!loop.closing()) socket_.emplace(loop.context());  // else it never connects
+}
+
+LibpqConn::~LibpqConn() {
+  finish();
+}
+
+void LibpqConn::loop_closing() noexcept {
+  finish();
+  socket_.reset();
+}
 
 Future<void> LibpqConn::connect(std::vector<std::pair<std::string, std::string>> params,
                                 const ConnectConfig& config, bool pipeline) {
@@ -87,6 +99,7 @@ Future<void> LibpqConn::connect(std::vector<std::pair<std::string, std::string>>
   }
   keys.push_back(nullptr);
   values.push_back(nullptr);
+  if (!socket_) throw PgError(ErrorKind::unavailable, "the loop is closing");
   conn_ = PQconnectStartParams(keys.data(), values.data(), 0);
   if (conn_ == nullptr) throw PgError(ErrorKind::unavailable, "libpq could not allocate");
   PQsetNoticeReceiver(conn_, on_notice, nullptr);
@@ -95,7 +108,7 @@ Future<void> LibpqConn::connect(std::vector<std::pair<std::string, std::string>>
   auto timer = loop_.call_later(timeout, [this, &timed_out] {
     timed_out = true;
     asio::error_code ignored;
-    socket_.cancel(ignored);
+    if (socket_) socket_->cancel(ignored);
   });
   auto status = PQstatus(conn_) == CONNECTION_BAD ? PGRES_POLLING_FAILED : PGRES_POLLING_WRITING;
   while (status != PGRES_POLLING_OK && status != PGRES_POLLING_FAILED && !timed_out) {
@@ -122,15 +135,20 @@ void LibpqConn::rewrap_socket() {
   // libpq may close its socket and open another between PQconnectPoll calls (multi-host, SSL
   // retry): wrap the current one afresh. The descriptor is released, never closed: libpq owns it.
   asio::error_code ignored;
-  if (socket_.is_open()) (void)socket_.release();
+  if (!socket_) return;
+  if (socket_->is_open()) (void)socket_->release();
   int fd = PQsocket(conn_);
-  if (fd >= 0) socket_.assign(fd, ignored);
+  if (fd >= 0) socket_->assign(fd, ignored);
 }
 
 Future<asio::error_code> LibpqConn::wait_socket(bool write) {
   Promise<asio::error_code> promise;
   auto future = promise.get_future();
-  socket_.async_wait(
+  if (!socket_) {
+    promise.set_value(asio::error::operation_aborted);
+    return future;
+  }
+  socket_->async_wait(
       write ? asio::posix::descriptor_base::wait_write : asio::posix::descriptor_base::wait_read,
       [p = std::move(promise)](const asio::error_code& ec) mutable { p.set_value(ec); });
   return future;
@@ -202,9 +220,9 @@ void LibpqConn::send_cancel() {
 
 void LibpqConn::release_socket() noexcept {
   asio::error_code ignored;
-  if (socket_.is_open()) {
-    socket_.cancel(ignored);
-    (void)socket_.release();
+  if (socket_ && socket_->is_open()) {
+    socket_->cancel(ignored);
+    (void)socket_->release();
   }
 }
 

@@ -8,6 +8,7 @@
 #include <chrono>
 #include <exception>
 #include <memory>
+#include <optional>
 #include <string>
 #include <utility>
 #include <vector>
@@ -39,7 +40,7 @@ inline std::chrono::milliseconds ms(Clock::duration d) {
 class LibpqConn {
  public:
   explicit LibpqConn(IOLoop& loop);
-  ~LibpqConn() { finish(); }
+  ~LibpqConn();
   LibpqConn(const LibpqConn&) = delete;
   LibpqConn& operator=(const LibpqConn&) = delete;
 
@@ -50,7 +51,8 @@ class LibpqConn {
                        const ConnectConfig& config, bool pipeline);
 
   pg_conn* get() const noexcept { return conn_; }
-  asio::posix::stream_descriptor& socket() noexcept { return socket_; }
+  // The socket as Asio sees it; only while the handle is open (get() != nullptr).
+  asio::posix::stream_descriptor& socket() noexcept { return *socket_; }
   // The libpq connection's last error message, trimmed.
   std::string error() const;
   int backend_pid() const noexcept;
@@ -70,6 +72,9 @@ class LibpqConn {
   void release_socket() noexcept;
   // release_socket() and PQfinish.
   void finish() noexcept;
+  // The loop is closing (its io_context still lives): finish(), and drop the socket object, which
+  // belongs to the loop's io_context and must not outlive it.
+  void loop_closing() noexcept;
 
  private:
   void rewrap_socket();
@@ -77,7 +82,7 @@ class LibpqConn {
   void after_connect(bool pipeline);
 
   IOLoop& loop_;
-  asio::posix::stream_descriptor socket_;
+  std::optional<asio::posix::stream_descriptor> socket_;
   pg_conn* conn_ = nullptr;
   std::shared_ptr<pg_cancel> cancel_;
   bool tcp_ = false;  // a fact of the socket, found once connected

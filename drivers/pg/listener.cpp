@@ -118,6 +118,12 @@ std::string quote_identifier(const std::string& name) {
 
 // Connects, LISTENs, waits for the connection to break; again and again until closed.
 Future<void> keep_listening(std::shared_ptr<ListenerState> self) {
+  // Only a closing loop destroys this coroutine unfinished (it will not run it again): the
+  // listener closes then, failing the coroutines that wait on it, which the loop destroys too.
+  struct CloseWhenDestroyed {
+    ListenerState& state;
+    ~CloseWhenDestroyed() { state.close(); }
+  } close_when_destroyed{*self};
   bool first = true;
   while (!self->closed) {
     std::exception_ptr error;
