@@ -7,6 +7,7 @@
 #include <cassert>
 #include <charconv>
 #include <cstring>
+#include <utility>
 
 #include "gale/loop/error.hpp"
 #include "gale/loop/log.hpp"
@@ -330,6 +331,10 @@ void RequestHandler::maybe_gzip() {
 Future<void> RequestHandler::flush() {
   if (finished_) throw Error(ErrorKind::internal, "flush() after finish()");
   std::string bytes;
+  if (!headers_sent_ && middleware_ran_ > 0) {
+    run_after_middleware();
+    if (finished_) return make_ready_future();  // an after() failed: the error response is sent
+  }
   if (!headers_sent_) {
     bytes = serialize_head(true, 0);
     headers_sent_ = true;
@@ -347,6 +352,10 @@ Future<void> RequestHandler::flush() {
 
 void RequestHandler::finish() {
   if (finished_) throw Error(ErrorKind::internal, "finish() called twice");
+  if (!headers_sent_ && middleware_ran_ > 0) {
+    run_after_middleware();
+    if (finished_) return;  // an after() failed: the error response is sent
+  }
   std::string bytes;
   std::string tail;
   bool send_body = !head_request_ && body_allowed();
@@ -367,6 +376,18 @@ void RequestHandler::finish() {
   sink_->buffers().give_back(body_);
   finished_ = true;
   sink_->send(std::move(bytes), std::move(tail), true, request_->keep_alive);
+}
+
+void RequestHandler::run_after_middleware() {
+  std::exception_ptr failure;
+  for (auto i = std::exchange(middleware_ran_, 0); i-- > 0;) {
+    try {
+      (*middleware_)[i]->after(*this);
+    } catch (...) {
+      failure = std::current_exception();
+    }
+  }
+  if (failure) handle_exception(failure);  // the error envelope, finished (without after())
 }
 
 void RequestHandler::finish(std::string_view chunk) {
