@@ -23,6 +23,8 @@
 namespace gale::web {
 namespace {
 
+constexpr unsigned kAnyMethod = ~0u;  // no 405 check (a request no route matches)
+
 unsigned method_bit(std::string_view m) noexcept {
   if (m == "GET") return kGet;
   if (m == "POST") return kPost;
@@ -224,7 +226,7 @@ void Application::handle(std::unique_ptr<HTTPServerRequest> request,
     auto h = std::make_unique<detail::NotFoundHandler>();
     h->attach(*this, std::move(request), std::move(args), std::move(sink));
     h->middleware_ = &middleware_;
-    run_handler(std::move(h), ~0u);
+    run_handler(std::move(h), kAnyMethod);
     return;
   }
   if (id < 0) {
@@ -282,7 +284,7 @@ Future<void> Application::advance(RequestHandler& h, unsigned allowed, unsigned&
         h.middleware_ran_ = s + 1;
         next = (*h.middleware_)[s]->before(h);
       } else if (s == n) {
-        if ((allowed & method_bit(h.request().method)) == 0) {
+        if (allowed != kAnyMethod && (allowed & method_bit(h.request().method)) == 0) {
           throw HTTPError(405).with_header("Allow", allow_list(allowed));
         }
         next = h.prepare();

@@ -164,6 +164,7 @@ TEST_CASE("Errors thrown by middleware or the handler go through write_error's e
   CHECK(trace_of(server, "/nowhere", api_request("GET"), code) ==
         Trace{"a.before", "b.before", "b.after:404", "a.after:404"});
   CHECK(code == 404);
+  CHECK(server.fetch_sync("/nowhere", api_request("PROPFIND")).code == 404);  // not 405
 }
 
 TEST_CASE("Per-route middleware runs after the app-wide one and on its route only", "[api]") {
