@@ -40,9 +40,12 @@ bool safelisted_header(std::string_view name) noexcept {
 
 // Adds `token` to the response's Vary unless it is there.
 void add_vary(RequestHandler& h, std::string_view token) {
-  std::string_view vary = h.response_headers().get("Vary", "");
-  if (vary.find(token) != std::string_view::npos) return;
-  h.set_header("Vary", vary.empty() ? std::string(token) : fmt::format("{}, {}", vary, token));
+  auto vary = h.response_headers().get("Vary");
+  if (!vary) {
+    h.add_header("Vary", std::string(token));  // the common case: no search for one to replace
+  } else if (vary->find(token) == std::string_view::npos) {
+    h.set_header("Vary", fmt::format("{}, {}", *vary, token));
+  }
 }
 
 class Cors final : public Middleware {
@@ -56,8 +59,9 @@ class Cors final : public Middleware {
         max_age_(std::to_string(options_.max_age.count())) {}
 
   Future<void> before(RequestHandler& h) override {
+    if (h.request().method != "OPTIONS") return {};  // before any header look-up: the common case
     auto origin = h.request().headers.get("Origin");
-    if (!origin || h.request().method != "OPTIONS") return {};
+    if (!origin) return {};
     auto method = h.request().headers.get("Access-Control-Request-Method");
     if (!method) return {};  // an OPTIONS request of the API's own, not a preflight
     preflight(h, *origin, *method);
@@ -74,7 +78,7 @@ class Cors final : public Middleware {
     if (!origin || !allowed(*origin)) return;
     if (h.response_headers().contains("Access-Control-Allow-Origin")) return;  // a preflight's
     allow_origin(h, *origin);
-    if (!exposed_.empty()) h.set_header("Access-Control-Expose-Headers", exposed_);
+    if (!exposed_.empty()) h.add_header("Access-Control-Expose-Headers", exposed_);
   }
 
  private:
@@ -89,8 +93,9 @@ class Cors final : public Middleware {
   }
 
   void allow_origin(RequestHandler& h, std::string_view origin) const {
-    h.set_header("Access-Control-Allow-Origin", varies_by_origin() ? std::string(origin) : "*");
-    if (options_.allow_credentials) h.set_header("Access-Control-Allow-Credentials", "true");
+    // Callers know that there is none yet: add, not set (no search for one to replace).
+    h.add_header("Access-Control-Allow-Origin", varies_by_origin() ? std::string(origin) : "*");
+    if (options_.allow_credentials) h.add_header("Access-Control-Allow-Credentials", "true");
   }
 
   bool header_allowed(std::string_view name) const {

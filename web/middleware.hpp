@@ -23,7 +23,8 @@
 // flush(), or for an error response), in reverse order, for each middleware whose before() did not
 // throw (so an outer CORS middleware decorates the 401 that an inner auth middleware threw). It
 // sees get_status() and response_headers() and may set headers; it must not write a body nor wait.
-// What it throws replaces the response with the error envelope (the remaining after() still run).
+// What it throws replaces the response with its error envelope (the other after() still run, but
+// the envelope's clear() drops the headers they set).
 // Headers set in before() are dropped if the response becomes an error response (clear()): set the
 // headers that every response needs in after(). An upgraded request (WebSocket, event stream) runs
 // before() but not after(). A request no route matches (404) runs the app-wide middleware.

@@ -32,7 +32,11 @@ using namespace std::string_view_literals;
 constexpr std::size_t kGatherBody = 16 * 1024;
 
 void check_header_text(std::string_view name, std::string_view value) {
-  auto unsafe = [](std::string_view s) { return s.find_first_of("\r\n\0"sv) != s.npos; };
+  // One pass per string (find_first_of with a 3-character set costs a memchr per character).
+  auto unsafe = [](std::string_view s) {
+    return std::any_of(s.begin(), s.end(),
+                       [](char c) { return c == '\r' || c == '\n' || c == '\0'; });
+  };
   if (name.empty() || unsafe(name) || unsafe(value) || name.find(':') != name.npos) {
     throw Error(ErrorKind::invalid_argument,
                 fmt::format("unsafe response header '{}': no CR, LF or NUL allowed", name));

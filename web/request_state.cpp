@@ -5,6 +5,10 @@
 namespace gale::web {
 
 void RequestState::put(const void* key, std::shared_ptr<void> value) {
+  if (first_.key == nullptr || first_.key == key) {
+    first_ = Entry{key, std::move(value)};
+    return;
+  }
   for (auto& e : entries_) {
     if (e.key == key) {
       e.value = std::move(value);
@@ -15,6 +19,7 @@ void RequestState::put(const void* key, std::shared_ptr<void> value) {
 }
 
 void* RequestState::lookup(const void* key) const noexcept {
+  if (first_.key == key) return first_.value.get();
   for (const auto& e : entries_) {
     if (e.key == key) return e.value.get();
   }

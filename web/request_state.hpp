@@ -43,7 +43,7 @@ class RequestState {
   bool contains() const noexcept {
     return find<T>() != nullptr;
   }
-  bool empty() const noexcept { return entries_.empty(); }
+  bool empty() const noexcept { return first_.key == nullptr; }
 
  private:
   template <class T>
@@ -56,10 +56,11 @@ class RequestState {
   [[noreturn]] static void missing(const char* type);
 
   struct Entry {
-    const void* key;
-    std::shared_ptr<void> value;
+    const void* key = nullptr;
+    std::shared_ptr<void> value{};
   };
-  std::vector<Entry> entries_;
+  Entry first_{};              // most requests carry one value (the user): no vector for it
+  std::vector<Entry> entries_;  // the others
 };
 
 }  // namespace gale::web
