@@ -59,7 +59,7 @@ class RequestState {
     const void* key = nullptr;
     std::shared_ptr<void> value{};
   };
-  Entry first_{};              // most requests carry one value (the user): no vector for it
+  Entry first_{};               // most requests carry one value (the user): no vector for it
   std::vector<Entry> entries_;  // the others
 };
 
