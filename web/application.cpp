@@ -23,6 +23,8 @@
 namespace gale::web {
 namespace {
 
+constexpr unsigned kAnyMethod = ~0u;  // no 405 check (a request no route matches)
+
 unsigned method_bit(std::string_view m) noexcept {
   if (m == "GET") return kGet;
   if (m == "POST") return kPost;
@@ -145,19 +147,41 @@ void finish_request(const Application& app, RequestHandler& handler) {
 
 }  // namespace
 
+namespace detail {
+// What a request no route matches runs, behind the app-wide middleware.
+struct NotFoundHandler final : RequestHandler {
+  Future<void> prepare() override { throw HTTPError(404); }
+};
+}  // namespace detail
+
 Application::Application(std::vector<Route> routes) : Application(std::move(routes), Settings()) {}
 
 Application::Application(std::vector<Route> routes, Settings settings)
     : settings_(std::move(settings)), metrics_(std::make_unique<Metrics>()) {
-  for (auto& route : routes) add_route(std::move(route.pattern), std::move(route.target));
+  for (auto& route : routes) {
+    add_route(std::move(route.pattern), std::move(route.target), std::move(route.middleware));
+  }
   if (settings_.metrics) add_route("/metrics", handler<MetricsHandler>());
 }
 
 Application::~Application() = default;
 
-void Application::add_route(std::string pattern, HandlerSpec target) {
+void Application::add_route(std::string pattern, HandlerSpec target, MiddlewareList middleware) {
   router_.add(pattern, targets_.size());
   targets_.push_back(std::move(target));
+  MiddlewareList chain = middleware_;
+  chain.insert(chain.end(), middleware.begin(), middleware.end());
+  route_middleware_.push_back(std::move(middleware));
+  chains_.push_back(std::move(chain));
+}
+
+void Application::use(MiddlewarePtr middleware) {
+  if (!middleware) throw Error(ErrorKind::invalid_argument, "use(): a null middleware");
+  middleware_.push_back(std::move(middleware));
+  for (std::size_t i = 0; i < chains_.size(); ++i) {
+    chains_[i] = middleware_;
+    chains_[i].insert(chains_[i].end(), route_middleware_[i].begin(), route_middleware_[i].end());
+  }
 }
 
 void Application::write_error(RequestHandler& handler, int status, const ErrorInfo& info) const {
@@ -198,6 +222,13 @@ void Application::handle(std::unique_ptr<HTTPServerRequest> request,
   if (settings_.xheaders) apply_xheaders(*request);
   PathArgs args;
   long id = router_.match(request->path(), args);
+  if (id < 0 && !middleware_.empty()) {  // the app-wide middleware sees it (CORS headers on a 404)
+    auto h = std::make_unique<detail::NotFoundHandler>();
+    h->attach(*this, std::move(request), std::move(args), std::move(sink));
+    h->middleware_ = &middleware_;
+    run_handler(std::move(h), kAnyMethod);
+    return;
+  }
   if (id < 0) {
     handle_error(std::move(request), std::move(sink), 404, "Not Found");
     return;
@@ -209,6 +240,8 @@ void Application::handle(std::unique_ptr<HTTPServerRequest> request,
   const HandlerSpec& target = targets_[static_cast<std::size_t>(id)];
   std::unique_ptr<RequestHandler> h = target.make();
   h->attach(*this, std::move(request), std::move(args), std::move(sink));
+  const MiddlewareList& chain = chains_[static_cast<std::size_t>(id)];
+  if (!chain.empty()) h->middleware_ = &chain;
   run_handler(std::move(h), target.methods);
 }
 
@@ -223,52 +256,76 @@ void Application::handle_error(std::unique_ptr<HTTPServerRequest> request,
   finish_request(*this, h);
 }
 
-// The life of a handler. Most steps finish at once (no database call, or a cached one): they run
-// here without a coroutine; the first step that suspends hands the rest to resume_handler.
+// The life of a handler: its middleware's before() in order (steps 0..n-1), the method check and
+// prepare() (step n), the method (n + 1), finish() (n + 2); finish() runs the after() of the
+// middleware. Most steps finish at once (no database call, or a cached one): they run here without
+// a coroutine; the first step that suspends hands the rest to resume_handler.
 void Application::run_handler(std::unique_ptr<RequestHandler> owned, unsigned allowed) {
   RequestHandler& h = *owned;
-  try {
-    if ((allowed & method_bit(h.request().method)) == 0) {
-      throw HTTPError(405).with_header("Allow", allow_list(allowed));
-    }
-    // A method that does not wait may return an empty Future (`return {};`): done at once.
-    Future<void> step = h.prepare();
-    if (step.valid() && !step.done()) {
-      (void)resume_handler(std::move(owned), std::move(step), true);
-      return;
-    }
-    if (step.valid()) step.result();  // rethrows a failure
-    if (!h.finished()) {
-      step = h.call_method();
-      if (step.valid() && !step.done()) {
-        (void)resume_handler(std::move(owned), std::move(step), false);
-        return;
-      }
-      if (step.valid()) step.result();
-    }
-    if (!h.finished()) h.finish();
-  } catch (...) {
-    h.handle_exception(std::current_exception());
+  unsigned step = 0;
+  Future<void> pending = advance(h, allowed, step);
+  if (pending.valid()) {
+    (void)resume_handler(std::move(owned), std::move(pending), allowed, step);
+    return;
   }
   end_handler(h);
   hand_over(std::move(owned));
 }
 
+// Runs steps from `step` until one waits (returned, with `step` past it) or the response is done
+// (an empty Future).
+Future<void> Application::advance(RequestHandler& h, unsigned allowed, unsigned& step) {
+  const auto n = static_cast<unsigned>(h.middleware_ ? h.middleware_->size() : 0);
+  try {
+    while (!h.finished()) {
+      unsigned s = step++;
+      Future<void> next;  // a step that does not wait may return an empty Future (`return {};`)
+      if (s < n) {
+        h.middleware_ran_ = s + 1;
+        next = (*h.middleware_)[s]->before(h);
+      } else if (s == n) {
+        if (allowed != kAnyMethod && (allowed & method_bit(h.request().method)) == 0) {
+          throw HTTPError(405).with_header("Allow", allow_list(allowed));
+        }
+        next = h.prepare();
+      } else if (s == n + 1) {
+        next = h.call_method();
+      } else {
+        h.finish();
+        break;
+      }
+      if (next.valid() && !next.done()) return next;
+      if (next.valid()) next.result();  // rethrows a failure
+    }
+  } catch (...) {
+    step_failed(h, step - 1, std::current_exception());
+  }
+  return {};
+}
+
+// A middleware whose before() throws does not see the response; those before it do.
+void Application::step_failed(RequestHandler& h, unsigned step, std::exception_ptr error) {
+  const auto n = static_cast<unsigned>(h.middleware_ ? h.middleware_->size() : 0);
+  if (step < n) h.middleware_ran_ = step;
+  h.handle_exception(std::move(error));
+}
+
 Future<void> Application::resume_handler(std::unique_ptr<RequestHandler> owned,
-                                         Future<void> pending, bool in_prepare) {
+                                         Future<void> pending, unsigned allowed, unsigned step) {
   RequestHandler& h = *owned;
   // While it waits, the handler hears of a client that goes away (only handlers that suspend:
   // one that finishes at once has nothing left to stop).
   h.sink_->watch_peer(&h);
-  try {
-    co_await std::move(pending);
-    if (in_prepare && !h.finished()) {
-      Future<void> method = h.call_method();
-      if (method.valid()) co_await std::move(method);
+  while (pending.valid()) {
+    std::exception_ptr error;
+    try {
+      co_await std::move(pending);
+    } catch (...) {
+      error = std::current_exception();
     }
-    if (!h.finished()) h.finish();
-  } catch (...) {
-    h.handle_exception(std::current_exception());
+    pending = Future<void>();
+    if (error) step_failed(h, step - 1, std::move(error));
+    pending = advance(h, allowed, step);
   }
   h.sink_->watch_peer(nullptr);
   end_handler(h);

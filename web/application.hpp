@@ -24,6 +24,7 @@
 #include <utility>
 #include <vector>
 
+#include "gale/web/middleware.hpp"
 #include "gale/web/request_handler.hpp"
 #include "gale/web/router.hpp"
 #include "gale/web/settings.hpp"
@@ -78,6 +79,8 @@ HandlerSpec handler(Args... args) {
 struct Route {
   std::string pattern;  // a template ("/notes/{id}") or a regex ("^/x/([0-9]+)$")
   HandlerSpec target;
+  // This route's middleware, run after the app-wide ones (middleware.hpp).
+  MiddlewareList middleware{};
 };
 
 class Application {
@@ -88,7 +91,10 @@ class Application {
   Application(const Application&) = delete;
   Application& operator=(const Application&) = delete;
 
-  void add_route(std::string pattern, HandlerSpec target);
+  void add_route(std::string pattern, HandlerSpec target, MiddlewareList middleware = {});
+  // Adds an app-wide middleware, after those already added: it runs for every route (before the
+  // route's own) and for requests no route matches. Add middleware before serving.
+  void use(MiddlewarePtr middleware);
 
   // Writes the error response of `handler` (status already set, body cleared). The default writes
   // the JSON envelope.
@@ -119,7 +125,9 @@ class Application {
   friend class RequestHandler;
   static void run_handler(std::unique_ptr<RequestHandler> handler, unsigned allowed);
   static Future<void> resume_handler(std::unique_ptr<RequestHandler> handler, Future<void> pending,
-                                     bool in_prepare);
+                                     unsigned allowed, unsigned step);
+  static Future<void> advance(RequestHandler& handler, unsigned allowed, unsigned& step);
+  static void step_failed(RequestHandler& handler, unsigned step, std::exception_ptr error);
   static void end_handler(RequestHandler& handler);
   static void hand_over(std::unique_ptr<RequestHandler> handler);
   void log_request(const RequestHandler& handler) const;
@@ -127,6 +135,9 @@ class Application {
   Settings settings_;
   Router router_;
   std::vector<HandlerSpec> targets_;
+  MiddlewareList middleware_;                     // app-wide
+  std::vector<MiddlewareList> route_middleware_;  // by target
+  std::vector<MiddlewareList> chains_;            // by target: app-wide, then the route's
   std::unique_ptr<Metrics> metrics_;
   std::vector<std::unique_ptr<HTTPServer>> servers_;
 };

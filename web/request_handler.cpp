@@ -7,6 +7,7 @@
 #include <cassert>
 #include <charconv>
 #include <cstring>
+#include <utility>
 
 #include "gale/loop/error.hpp"
 #include "gale/loop/log.hpp"
@@ -31,7 +32,11 @@ using namespace std::string_view_literals;
 constexpr std::size_t kGatherBody = 16 * 1024;
 
 void check_header_text(std::string_view name, std::string_view value) {
-  auto unsafe = [](std::string_view s) { return s.find_first_of("\r\n\0"sv) != s.npos; };
+  // One pass per string (find_first_of with a 3-character set costs a memchr per character).
+  auto unsafe = [](std::string_view s) {
+    return std::any_of(s.begin(), s.end(),
+                       [](char c) { return c == '\r' || c == '\n' || c == '\0'; });
+  };
   if (name.empty() || unsafe(name) || unsafe(value) || name.find(':') != name.npos) {
     throw Error(ErrorKind::invalid_argument,
                 fmt::format("unsafe response header '{}': no CR, LF or NUL allowed", name));
@@ -330,6 +335,10 @@ void RequestHandler::maybe_gzip() {
 Future<void> RequestHandler::flush() {
   if (finished_) throw Error(ErrorKind::internal, "flush() after finish()");
   std::string bytes;
+  if (!headers_sent_ && middleware_ran_ > 0) {
+    run_after_middleware();
+    if (finished_) return make_ready_future();  // an after() failed: the error response is sent
+  }
   if (!headers_sent_) {
     bytes = serialize_head(true, 0);
     headers_sent_ = true;
@@ -347,6 +356,10 @@ Future<void> RequestHandler::flush() {
 
 void RequestHandler::finish() {
   if (finished_) throw Error(ErrorKind::internal, "finish() called twice");
+  if (!headers_sent_ && middleware_ran_ > 0) {
+    run_after_middleware();
+    if (finished_) return;  // an after() failed: the error response is sent
+  }
   std::string bytes;
   std::string tail;
   bool send_body = !head_request_ && body_allowed();
@@ -367,6 +380,18 @@ void RequestHandler::finish() {
   sink_->buffers().give_back(body_);
   finished_ = true;
   sink_->send(std::move(bytes), std::move(tail), true, request_->keep_alive);
+}
+
+void RequestHandler::run_after_middleware() {
+  std::exception_ptr failure;
+  for (auto i = std::exchange(middleware_ran_, 0); i-- > 0;) {
+    try {
+      (*middleware_)[i]->after(*this);
+    } catch (...) {
+      failure = std::current_exception();
+    }
+  }
+  if (failure) handle_exception(failure);  // the error envelope, finished (without after())
 }
 
 void RequestHandler::finish(std::string_view chunk) {

@@ -43,7 +43,9 @@
 
 #include "gale/loop/future.hpp"
 #include "gale/web/headers.hpp"
+#include "gale/web/middleware.hpp"
 #include "gale/web/request.hpp"
+#include "gale/web/request_state.hpp"
 #include "gale/web/router.hpp"
 #include "gale/web/settings.hpp"
 
@@ -146,6 +148,10 @@ class RequestHandler {
   const Application& application() const noexcept { return *app_; }
   const Settings& settings() const noexcept;
 
+  // Values that middleware hands to the handler, by type (request_state.hpp).
+  RequestState& state() noexcept { return state_; }
+  const RequestState& state() const noexcept { return state_; }
+
  private:
   friend class Application;
   friend class WebSocketHandler;
@@ -160,6 +166,8 @@ class RequestHandler {
   std::string& body_buffer();
   bool body_allowed() const noexcept;
   void maybe_gzip();
+  // The after() of the middleware whose before() ran, once, before the head is serialized.
+  void run_after_middleware();
 
   const Application* app_ = nullptr;
   std::unique_ptr<HTTPServerRequest> request_;
@@ -174,6 +182,9 @@ class RequestHandler {
   bool headers_sent_ = false;
   bool chunked_ = false;
   bool head_request_ = false;
+  const MiddlewareList* middleware_ = nullptr;  // the route's chain (app-wide first), if any
+  std::uint32_t middleware_ran_ = 0;            // how many before() ran without throwing
+  RequestState state_;
 };
 
 }  // namespace gale::web

@@ -2,12 +2,16 @@
 //
 //   crud --db pg --pg-uri postgresql://gale:gale@127.0.0.1:5432/gale --port 8888
 //   crud --db mongo --mongo-uri mongodb://127.0.0.1:27017/gale --workers 2
+//   crud ... --cors-origins https://notes.example    (pages of that origin may call the API)
 #include <sys/resource.h>
 
 #include <chrono>
 #include <cstdio>
+#include <string>
+#include <vector>
 
 #include "crud/app.hpp"
+#include "crud/cors.hpp"
 #include "crud/deferred_store.hpp"
 #include "crud/live.hpp"
 #include "gale/loop/log.hpp"
@@ -71,6 +75,12 @@ int main(int argc, char** argv) {
   options.define("--live", live_updates,
                  "serve /notes/live from the database's changes (true/false; on PostgreSQL a "
                  "change log on the table, read through the pool)");
+  std::vector<std::string> cors_origins;
+  options
+      .define("--cors-origins", cors_origins,
+              "origins whose pages may call the API (CORS), comma-separated: "
+              "https://notes.example,http://localhost:3000, or * for any")
+      ->delimiter(',');
   double header_timeout = 30;
   options
       .define("--header-timeout", header_timeout,
@@ -88,6 +98,7 @@ int main(int argc, char** argv) {
   crud::DeferredStore store;
   crud::Live live;  // GET /notes/live: the database's changes, pushed (crud/live.hpp)
   gale::web::Application app({}, settings);
+  crud::add_cors(app, cors_origins);  // request ids are on in every gale app (X-Request-Id)
   crud::add_live_routes(app, live);
   crud::add_routes(app, store);
   gale::web::HTTPServer server(app);

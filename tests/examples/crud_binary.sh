@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # The `crud` program as scripts/demo runs it, with curl: start-up on the database given (schema
 # created), create/read/patch/list/delete, a bad --db refused, then SIGTERM and exit status 0.
-# With --workers 2 it forks, and each worker makes its own client after the fork.
+# With --workers 2 it forks, and each worker makes its own client after the fork. CORS is on for
+# one origin (--cors-origins): a preflight from it passes, one from another is refused; request ids
+# are echoed.
 # Usage: crud_binary.sh path/to/crud pg|mongo [workers]
 set -euo pipefail
 crud=$1 db=$2 workers=${3:-1}
@@ -24,7 +26,7 @@ set -e
 
 "$crud" --db "$db" --port "$port" --address 127.0.0.1 --workers "$workers" --table "$table" \
   --pg-uri "$GALE_TEST_PG_URI" --mongo-uri "$GALE_TEST_MONGO_URI" --mongo-database gale_crud_test \
-  2> "$log" &
+  --cors-origins https://notes.example,http://localhost:3000 2> "$log" &
 pid=$!
 cleanup() {
   kill "$pid" 2> /dev/null || true
@@ -60,6 +62,19 @@ code=$(curl -s -o /dev/null -w '%{http_code}' -X POST "$base/notes" -H 'Content-
   -d '{"slug": "from-curl-'$$'", "title": "again"}')
 [ "$code" = 409 ] || fail "duplicate slug: $code"
 curl -s "$base/metrics" | grep -q '^gale_pool_' || fail "/metrics has no pool gauges"
+headers=$(curl -s -o /dev/null -D - -X OPTIONS "$base/notes/$id" -H 'Origin: http://localhost:3000' \
+  -H 'Access-Control-Request-Method: PATCH' -H 'Access-Control-Request-Headers: content-type, if-match')
+echo "$headers" | grep -q '^HTTP/1.1 204' || fail "preflight: $headers"
+echo "$headers" | grep -qi '^Access-Control-Allow-Origin: http://localhost:3000' || fail "ACAO: $headers"
+headers=$(curl -s -o /dev/null -D - -X OPTIONS "$base/notes" -H 'Origin: https://evil.example' \
+  -H 'Access-Control-Request-Method: POST')
+echo "$headers" | grep -q '^HTTP/1.1 403' || fail "refused preflight: $headers"
+echo "$headers" | grep -qi '^Access-Control-Allow-Origin' && fail "ACAO for a refused origin"
+headers=$(curl -s -o /dev/null -D - "$base/notes/$id" -H 'Origin: https://notes.example' \
+  -H 'X-Request-Id: from-curl-42')
+echo "$headers" | grep -qi '^Access-Control-Allow-Origin: https://notes.example' || fail "GET ACAO"
+echo "$headers" | grep -qi '^Access-Control-Expose-Headers: ETag' || fail "exposed: $headers"
+echo "$headers" | grep -qi '^X-Request-Id: from-curl-42' || fail "request id: $headers"
 code=$(curl -s -o /dev/null -w '%{http_code}' -X DELETE "$base/notes/$id")
 [ "$code" = 204 ] || fail "delete: $code"
 [ "$(curl -s -o /dev/null -w '%{http_code}' "$base/notes/$id")" = 404 ] || fail "gone"

@@ -1,0 +1,72 @@
+// Bearer tokens (RFC 6750) as a middleware: the application supplies the check, token -> user.
+//
+//   struct User { std::string name; };
+//   auto auth = gale::web::bearer_auth<User>([&](std::string_view token) ->
+//   gale::Future<std::optional<User>> {
+//     auto row = co_await db.query_opt("SELECT name FROM tokens WHERE token = $1", token);
+//     if (!row) co_return std::nullopt;
+//     co_return User{row->get<std::string>("name")};
+//   });
+//   app.add_route("/me", gale::web::handler<Me>(), {auth});    // Me: state().get<User>()
+//
+// No "Authorization: Bearer <token>": 401, WWW-Authenticate: Bearer realm="api". A token that the
+// check refuses: 401, WWW-Authenticate: Bearer realm="api", error="invalid_token". Both in the JSON
+// envelope. An accepted token puts the check's User in the handler's state(). A check that throws
+// fails the request as a handler would (503 for an unavailable database...). The token is never
+// logged.
+#pragma once
+
+#include <functional>
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <utility>
+
+#include "gale/web/middleware.hpp"
+#include "gale/web/request_handler.hpp"
+
+namespace gale::web {
+
+namespace detail {
+// The token of "Authorization: Bearer <token>"; HTTPError(401) without one.
+std::string_view bearer_token(const RequestHandler& handler, std::string_view realm);
+// HTTPError(401) with error="invalid_token".
+[[noreturn]] void refuse_bearer_token(std::string_view realm);
+}  // namespace detail
+
+template <class User>
+class BearerAuth final : public Middleware {
+ public:
+  using Check = std::function<Future<std::optional<User>>(std::string_view token)>;
+
+  BearerAuth(Check check, std::string realm) : check_(std::move(check)), realm_(std::move(realm)) {}
+
+  Future<void> before(RequestHandler& h) override {
+    Future<std::optional<User>> user = check_(detail::bearer_token(h, realm_));
+    if (!user.done()) return wait(h, std::move(user));
+    accept(h, std::move(user.result()));  // a check that did not wait: no coroutine here
+    return {};
+  }
+
+ private:
+  Future<void> wait(RequestHandler& h, Future<std::optional<User>> pending) {
+    std::optional<User> user = co_await std::move(pending);
+    accept(h, std::move(user));
+  }
+
+  void accept(RequestHandler& h, std::optional<User> user) const {
+    if (!user) detail::refuse_bearer_token(realm_);
+    h.state().set(std::move(*user));
+  }
+
+  Check check_;
+  std::string realm_;
+};
+
+template <class User>
+MiddlewarePtr bearer_auth(typename BearerAuth<User>::Check check, std::string realm = "api") {
+  return std::make_shared<BearerAuth<User>>(std::move(check), std::move(realm));
+}
+
+}  // namespace gale::web
