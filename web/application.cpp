@@ -165,6 +165,10 @@ void Application::write_error(RequestHandler& handler, int status, const ErrorIn
                                       {{"status", status},
                                        {"message", info.message},
                                        {"request_id", handler.request().request_id}}}};
+  if (!info.errors.empty()) {
+    auto& errors = envelope["error"]["errors"] = nlohmann::ordered_json::array();
+    for (const auto& e : info.errors) errors.push_back({{"path", e.path}, {"message", e.message}});
+  }
   handler.set_header("Content-Type", "application/json");
   // Messages may quote what a client sent: bytes that are not UTF-8 become U+FFFD rather than
   // making the error response itself fail.
