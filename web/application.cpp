@@ -6,6 +6,7 @@
 #include <atomic>
 #include <bit>
 #include <charconv>
+#include <cstdlib>
 #include <cstring>
 #include <random>
 
@@ -17,6 +18,7 @@
 #include "gale/web/http_error.hpp"
 #include "gale/web/http_server.hpp"
 #include "gale/web/metrics.hpp"
+#include "gale/web/openapi.hpp"
 #include "gale/web/options.hpp"
 #include "gale/web/status.hpp"
 
@@ -151,6 +153,7 @@ Application::Application(std::vector<Route> routes, Settings settings)
     : settings_(std::move(settings)), metrics_(std::make_unique<Metrics>()) {
   for (auto& route : routes) add_route(std::move(route.pattern), std::move(route.target));
   if (settings_.metrics) add_route("/metrics", handler<MetricsHandler>());
+  if (!settings_.openapi_path.empty()) add_route(settings_.openapi_path, openapi_handler());
 }
 
 Application::~Application() = default;
@@ -176,6 +179,11 @@ void Application::write_error(RequestHandler& handler, int status, const ErrorIn
 }
 
 HTTPServer& Application::listen(const Options& options) {
+  if (!options.openapi_out.empty()) {
+    write_openapi(*this, options.openapi_out);  // --openapi-out: the document, and nothing else
+    log::info("gale.web", "wrote the OpenAPI document to {}", options.openapi_out);
+    std::exit(0);
+  }
   servers_.push_back(std::make_unique<HTTPServer>(*this));
   HTTPServer& server = *servers_.back();
   server.bind(options.port, options.address);
@@ -301,6 +309,13 @@ void Application::log_request(const RequestHandler& handler) const {
   log::emit(level, "gale.access", "{} {} {} ({}) {:.2f}ms {}", status,
             r.method.empty() ? "-" : r.method, r.uri.empty() ? "-" : r.uri, r.remote_ip,
             r.elapsed_ms(), r.request_id);
+}
+
+std::vector<Application::RouteInfo> Application::routes() const {
+  std::vector<RouteInfo> out;
+  for (std::size_t i = 0; i < targets_.size(); ++i)
+    out.push_back({router_.pattern(i), &targets_[i]});
+  return out;
 }
 
 }  // namespace gale::web

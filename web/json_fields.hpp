@@ -23,9 +23,9 @@
 // Required or not: a member that is not a std::optional is required unless .optional() is said,
 // and then keeps its initial value (the schema's "default") when absent; a std::optional member
 // may be absent (it stays empty). null is a value like any other: refused unless the member is a
-// nlohmann::json. Unknown fields are refused ("is not a field"), so a typo is not silently
-// dropped; .ignore({...}) names fields accepted and dropped (read-only fields a client sends
-// back), .allow_unknown() accepts and drops any.
+// nlohmann::json or the field says .nullable(). Unknown fields are refused ("is not a field"), so a
+// typo is not silently dropped; .ignore({...}) names fields accepted and dropped (read-only fields
+// a client sends back), .allow_unknown() accepts and drops any.
 //
 // Constraints apply to the member's JSON value: minimum/maximum to numbers, min_length/max_length
 // (in characters, i.e. code points, as JSON Schema counts) and pattern (an ECMAScript regex,
@@ -135,10 +135,18 @@ class Field : public Constraints<Field<C, M>> {
     required = false;
     return *this;
   }
+  // null is a value of this std::optional member: read as empty, and written for an empty one
+  // (rather than leaving the field out).
+  Field& nullable() {
+    static_assert(detail::is_optional<M>::value, "nullable() is for std::optional members");
+    null_allowed = true;
+    return *this;
+  }
 
   std::string name;
   M C::*member;
   bool required = !detail::is_optional<M>::value;
+  bool null_allowed = false;
 };
 
 template <class C, class M>

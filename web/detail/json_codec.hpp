@@ -208,6 +208,9 @@ const auto& declaration() {
 
 template <class T, class C, class M>
 void read_member(const Field<C, M>& f, json& value, T& out, DecodeContext& c) {
+  if constexpr (is_optional<M>::value) {
+    if (f.null_allowed && value.is_null()) return (out.*(f.member)).reset();
+  }
   DecodeContext::Step step(c, f.name);
   Codec<M>::read(value, out.*(f.member), f.rules, c);
 }
@@ -248,6 +251,7 @@ template <class C, class M>
 void write_member(json& o, const Field<C, M>& f, const C& v) {
   const M& member = v.*(f.member);
   if constexpr (is_optional<M>::value) {
+    if (!member && f.null_allowed) o[f.name] = nullptr;
     if (!member) return;
   }
   o[f.name] = Codec<M>::write(member);
@@ -256,6 +260,7 @@ void write_member(json& o, const Field<C, M>& f, const C& v) {
 template <class T, class C, class M>
 void add_property(json& properties, json& required, const Field<C, M>& f) {
   json s = Codec<M>::schema(f.rules);
+  if (f.null_allowed) s = {{"anyOf", json::array({std::move(s), {{"type", "null"}}})}};
   if (f.required) {
     required.push_back(f.name);
   } else if constexpr (!is_optional<M>::value) {
