@@ -208,3 +208,22 @@ TEST_CASE("The JSON Schema of a declared type shows its fields and constraints",
   CHECK(gale::web::json_schema<Patch>()["anyOf"] ==
         json{{{"required", {"title"}}}, {{"required", {"done"}}}});
 }
+
+TEST_CASE("A nullable field reads null as empty and writes an empty one as null", "[types]") {
+  struct Page {
+    std::vector<int> items;
+    std::optional<std::string> next;
+    static auto json_fields() {
+      using gale::web::field;
+      return gale::web::fields(field("items", &Page::items), field("next", &Page::next).nullable());
+    }
+  };
+  Page p = decode<Page>(json{{"items", {1, 2}}, {"next", nullptr}});
+  CHECK_FALSE(p.next.has_value());
+  CHECK(encode(p) == json{{"items", {1, 2}}, {"next", nullptr}});
+  CHECK(decode<Page>(json{{"items", json::array()}, {"next", "c"}}).next == "c");
+  CHECK(failures<Page>(json{{"items", json::array()}, {"next", 1}}) ==
+        std::vector<FieldError>{{"/next", "must be a string"}});
+  CHECK(gale::web::schema_of<Page>()["properties"]["next"] ==
+        json{{"anyOf", {{{"type", "string"}}, {{"type", "null"}}}}});
+}

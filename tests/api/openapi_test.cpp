@@ -115,7 +115,7 @@ TEST_CASE("The OpenAPI document shows documented routes, typed path parameters a
         json{"path", "message"});
 }
 
-TEST_CASE("openapi_path serves the document; without it there is no such route", "[openapi]") {
+TEST_CASE("openapi_path serves the document, and without it there is no such route", "[openapi]") {
   Application app(routes(), settings("/openapi.json"));
   gale::web::testing::TestServer server(app);
   auto r = server.fetch_sync("/openapi.json");
