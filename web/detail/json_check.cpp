@@ -52,7 +52,7 @@ void escape_into(std::string& out, std::string_view key) {
 }  // namespace
 
 void DecodeContext::fail(std::string message) {
-  if (errors_.size() < kMaxErrors) errors_.push_back(FieldError{path_, std::move(message)});
+  if (errors_.size() < kMaxErrors) errors_.push_back(FieldError{pointer(), std::move(message)});
 }
 
 void DecodeContext::fail_at(std::string_view key, std::string message) {
@@ -60,14 +60,19 @@ void DecodeContext::fail_at(std::string_view key, std::string message) {
   fail(std::move(message));
 }
 
-DecodeContext::Step::Step(DecodeContext& c, std::string_view key) : c_(c), size_(c.path_.size()) {
-  c_.path_ += '/';
-  escape_into(c_.path_, key);
-}
-
-DecodeContext::Step::Step(DecodeContext& c, std::size_t index) : c_(c), size_(c.path_.size()) {
-  c_.path_ += '/';
-  c_.path_ += std::to_string(index);
+std::string DecodeContext::pointer() const {
+  std::vector<const Step*> steps;
+  for (const Step* s = top_; s != nullptr; s = s->parent_) steps.push_back(s);
+  std::string out;
+  for (auto it = steps.rbegin(); it != steps.rend(); ++it) {
+    out += '/';
+    if ((*it)->is_index_) {
+      out += std::to_string((*it)->index_);
+    } else {
+      escape_into(out, (*it)->key_);
+    }
+  }
+  return out;
 }
 
 const Rules& no_rules() noexcept {

@@ -14,8 +14,9 @@
 
 namespace gale::web::detail {
 
-// Where a decode is (a JSON Pointer, built as it descends) and what failed so far (at most
-// kMaxErrors: a hostile body cannot make the error response larger than that).
+// Where a decode is and what failed so far (at most kMaxErrors: a hostile body cannot make the
+// error response larger than that). The path is a chain of Steps on the stack, made into a JSON
+// Pointer only when something fails: a body that passes costs no string work.
 class DecodeContext {
  public:
   static constexpr std::size_t kMaxErrors = 100;
@@ -28,19 +29,31 @@ class DecodeContext {
   // Descends into a member or an element for the life of the Step.
   class Step {
    public:
-    Step(DecodeContext& c, std::string_view key);
-    Step(DecodeContext& c, std::size_t index);
-    ~Step() { c_.path_.resize(size_); }
+    Step(DecodeContext& c, std::string_view key) noexcept
+        : c_(c), parent_(c.top_), key_(key), index_(0), is_index_(false) {
+      c.top_ = this;
+    }
+    Step(DecodeContext& c, std::size_t index) noexcept
+        : c_(c), parent_(c.top_), index_(index), is_index_(true) {
+      c.top_ = this;
+    }
+    ~Step() { c_.top_ = parent_; }
     Step(const Step&) = delete;
     Step& operator=(const Step&) = delete;
 
    private:
+    friend class DecodeContext;
     DecodeContext& c_;
-    std::size_t size_;
+    const Step* parent_;
+    std::string_view key_;
+    std::size_t index_;
+    bool is_index_;
   };
 
  private:
-  std::string path_;
+  std::string pointer() const;  // RFC 6901
+
+  const Step* top_ = nullptr;
   std::vector<FieldError> errors_;
 };
 
