@@ -6,6 +6,7 @@
 #include <atomic>
 #include <bit>
 #include <charconv>
+#include <cstdlib>
 #include <cstring>
 #include <random>
 
@@ -17,6 +18,7 @@
 #include "gale/web/http_error.hpp"
 #include "gale/web/http_server.hpp"
 #include "gale/web/metrics.hpp"
+#include "gale/web/openapi.hpp"
 #include "gale/web/options.hpp"
 #include "gale/web/status.hpp"
 
@@ -162,6 +164,7 @@ Application::Application(std::vector<Route> routes, Settings settings)
     add_route(std::move(route.pattern), std::move(route.target), std::move(route.middleware));
   }
   if (settings_.metrics) add_route("/metrics", handler<MetricsHandler>());
+  if (!settings_.openapi_path.empty()) add_route(settings_.openapi_path, openapi_handler());
 }
 
 Application::~Application() = default;
@@ -189,6 +192,10 @@ void Application::write_error(RequestHandler& handler, int status, const ErrorIn
                                       {{"status", status},
                                        {"message", info.message},
                                        {"request_id", handler.request().request_id}}}};
+  if (!info.errors.empty()) {
+    auto& errors = envelope["error"]["errors"] = nlohmann::ordered_json::array();
+    for (const auto& e : info.errors) errors.push_back({{"path", e.path}, {"message", e.message}});
+  }
   handler.set_header("Content-Type", "application/json");
   // Messages may quote what a client sent: bytes that are not UTF-8 become U+FFFD rather than
   // making the error response itself fail.
@@ -196,6 +203,11 @@ void Application::write_error(RequestHandler& handler, int status, const ErrorIn
 }
 
 HTTPServer& Application::listen(const Options& options) {
+  if (!options.openapi_out.empty()) {
+    write_openapi(*this, options.openapi_out);  // --openapi-out: the document, and nothing else
+    log::info("gale.web", "wrote the OpenAPI document to {}", options.openapi_out);
+    std::exit(0);
+  }
   servers_.push_back(std::make_unique<HTTPServer>(*this));
   HTTPServer& server = *servers_.back();
   server.bind(options.port, options.address);
@@ -354,6 +366,13 @@ void Application::log_request(const RequestHandler& handler) const {
   log::emit(level, "gale.access", "{} {} {} ({}) {:.2f}ms {}", status,
             r.method.empty() ? "-" : r.method, r.uri.empty() ? "-" : r.uri, r.remote_ip,
             r.elapsed_ms(), r.request_id);
+}
+
+std::vector<Application::RouteInfo> Application::routes() const {
+  std::vector<RouteInfo> out;
+  for (std::size_t i = 0; i < targets_.size(); ++i)
+    out.push_back({router_.pattern(i), &targets_[i]});
+  return out;
 }
 
 }  // namespace gale::web

@@ -24,6 +24,7 @@
 #include <utility>
 #include <vector>
 
+#include "gale/web/api_doc.hpp"
 #include "gale/web/middleware.hpp"
 #include "gale/web/request_handler.hpp"
 #include "gale/web/router.hpp"
@@ -48,7 +49,8 @@ enum Method : unsigned {
 
 struct HandlerSpec {
   std::function<std::unique_ptr<RequestHandler>()> make;
-  unsigned methods = 0;  // the methods the handler overrides (HEAD comes with GET)
+  unsigned methods = 0;             // the methods the handler overrides (HEAD comes with GET)
+  std::function<RouteDoc()> doc{};  // H::api_doc() when H has one (api_doc.hpp)
 };
 
 namespace detail {
@@ -71,9 +73,11 @@ constexpr unsigned methods_of() {
 template <class H, class... Args>
 HandlerSpec handler(Args... args) {
   static_assert(std::is_base_of_v<RequestHandler, H>, "H must derive from RequestHandler");
-  return HandlerSpec{
+  HandlerSpec spec{
       [args...]() -> std::unique_ptr<RequestHandler> { return std::make_unique<H>(args...); },
       detail::methods_of<H>()};
+  if constexpr (requires { H::api_doc(); }) spec.doc = [] { return H::api_doc(); };
+  return spec;
 }
 
 struct Route {
@@ -108,6 +112,13 @@ class Application {
   // One process on port (0: a free one) and address.
   HTTPServer& listen(std::uint16_t port);
   HTTPServer& listen(std::uint16_t port, const std::string& address);
+
+  // The routes, in the order added (for the OpenAPI document, openapi.hpp).
+  struct RouteInfo {
+    std::string_view pattern;
+    const HandlerSpec* target;
+  };
+  std::vector<RouteInfo> routes() const;
 
   const Settings& settings() const noexcept { return settings_; }
   Settings& settings() noexcept { return settings_; }

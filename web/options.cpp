@@ -88,6 +88,8 @@ Options::Options(std::string description) : cli_(std::move(description)) {
          "--pg-uri-file)");
   define("--pg-uri-file", pg_uri_file_, "a file whose first line is the PostgreSQL URI");
   define("--log-level", log_level, "debug, info, warning, error or off");
+  define("--openapi-out", openapi_out,
+         "write the application's OpenAPI document to this file and exit (openapi.hpp)");
 }
 
 void Options::apply(int argc, const char* const* argv) {

@@ -9,7 +9,8 @@
 // Built in: --port (GALE_PORT, 8888), --address (GALE_ADDRESS, 0.0.0.0), --workers (GALE_WORKERS,
 // 1; 0 = one per core), --debug (GALE_DEBUG), --mongo-uri (GALE_MONGO_URI), --pg-uri
 // (GALE_PG_URI), --mongo-uri-file and --pg-uri-file (GALE_MONGO_URI_FILE, GALE_PG_URI_FILE: the
-// URI read from a file, so that a password stays out of `ps`), --log-level (GALE_LOG_LEVEL). A
+// URI read from a file, so that a password stays out of `ps`), --log-level (GALE_LOG_LEVEL),
+// --openapi-out (GALE_OPENAPI_OUT: the OpenAPI document written to a file, openapi.hpp). A
 // flag given on the command line wins over the environment.
 //
 // Constructing Options also installs gale's handler for uncaught gale::Errors (fatal_error.hpp):
@@ -37,6 +38,7 @@ class Options {
   std::string mongo_uri;
   std::string pg_uri;
   std::string log_level;
+  std::string openapi_out;  // --openapi-out: Application::listen writes the document there, exits 0
 
   // Adds an option of your own; its environment variable is GALE_ + the name in upper case with
   // '-' as '_' (--page-size: GALE_PAGE_SIZE).

@@ -458,7 +458,8 @@ void RequestHandler::write_error_response(int status, const ErrorInfo& given) {
   ErrorInfo sanitized;
   bool clean = detail::valid_utf8(given.message);
   if (!clean)
-    sanitized = ErrorInfo{given.status, detail::to_valid_utf8(given.message), given.exception};
+    sanitized = ErrorInfo{given.status, detail::to_valid_utf8(given.message), given.exception,
+                          given.errors};
   const ErrorInfo& info = clean ? given : sanitized;
   try {
     write_error(status, info);

@@ -43,6 +43,7 @@
 
 #include "gale/loop/future.hpp"
 #include "gale/web/headers.hpp"
+#include "gale/web/json_type.hpp"
 #include "gale/web/middleware.hpp"
 #include "gale/web/request.hpp"
 #include "gale/web/request_state.hpp"
@@ -63,6 +64,8 @@ struct ErrorInfo {
   int status = 500;
   std::string message{};
   std::exception_ptr exception{};  // null for errors the server detected itself
+  std::vector<FieldError>
+      errors{};  // a ValidationError's failing fields ("errors" in the envelope)
 };
 
 class RequestHandler {
@@ -120,6 +123,12 @@ class RequestHandler {
   // HTTPError(415) when a Content-Type other than JSON (application/json, */*+json) is given. A
   // body without Content-Type is read as JSON.
   nlohmann::json json_body() const;
+  // The body as a declared type T (json_fields.hpp): parsed as json_body() does, then decoded;
+  // ValidationError (400, every failing field listed in the envelope) when it lacks T's shape.
+  template <class T>
+  T json_body() const {
+    return decode<T>(json_body());
+  }
 
   // --- the response
   void set_status(int status, std::string_view reason = {});
@@ -132,6 +141,11 @@ class RequestHandler {
   void write(std::string_view chunk);
   // Appends a serialized JSON value (Content-Type, unless set: application/json).
   void write_json(const nlohmann::json& value);
+  // Appends a declared type's JSON (json_fields.hpp).
+  template <JsonDeclared T>
+  void write_json(const T& value) {
+    write_json(encode(value));
+  }
   // Sends the headers and what was written so far (chunked encoding); resolves once written.
   Future<void> flush();
   // Ends the response. Called for you when the method returns.

@@ -127,6 +127,8 @@ Router::Router(Router&&) noexcept = default;
 Router& Router::operator=(Router&&) noexcept = default;
 
 void Router::add(std::string_view pattern, std::size_t id) {
+  if (patterns_.size() <= id) patterns_.resize(id + 1);
+  patterns_[id] = std::string(pattern);
   if (!pattern.empty() && pattern.front() == '^') {
     RegexRoute route{std::regex(), id, {}};
     try {
@@ -226,6 +228,10 @@ long Router::match(std::string_view path, PathArgs& args) const {
     }
   }
   return -1;
+}
+
+std::string_view Router::pattern(std::size_t id) const noexcept {
+  return id < patterns_.size() ? std::string_view(patterns_[id]) : std::string_view();
 }
 
 }  // namespace gale::web

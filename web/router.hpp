@@ -50,6 +50,8 @@ class Router {
   // The id of the route that matches `path` (the raw, still-encoded path), with its arguments;
   // -1 if none does.
   long match(std::string_view path, PathArgs& args) const;
+  // The pattern added for `id` ("" for none).
+  std::string_view pattern(std::size_t id) const noexcept;
 
   struct Node;  // of the trie (opaque)
 
@@ -73,6 +75,7 @@ class Router {
   // Templates without parameters, by their path: one look-up instead of a walk of the trie.
   std::unordered_map<std::string, const Node*, Hash, std::equal_to<>> exact_;
   std::vector<RegexRoute> regexes_;
+  std::vector<std::string> patterns_;  // by id
 };
 
 }  // namespace gale::web

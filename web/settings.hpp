@@ -29,6 +29,11 @@ struct Settings {
   bool access_log = true;
   // Adds the route /metrics (Prometheus text format).
   bool metrics = false;
+  // Adds a route that serves the application's OpenAPI 3.1 document (openapi.hpp) at this path
+  // ("/openapi.json"); empty: none. Read when the Application is constructed.
+  std::string openapi_path{};
+  std::string api_title = "gale API";  // the document's info.title and info.version
+  std::string api_version = "0.1.0";
   std::string server_header = "gale";
 
   // Limits. Over one: 431 (headers), 413 (body), 400 (malformed), then the connection closes.

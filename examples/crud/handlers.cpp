@@ -21,18 +21,54 @@ Millis now() {
   throw HTTPError(404, "no note with id '" + std::string(id.substr(0, 64)) + "'");
 }
 
-// Bodies must be JSON; a client that says otherwise gets 415 rather than a parse error.
-nlohmann::json json_request(const gale::web::RequestHandler& h) {
-  std::string_view type = h.header("Content-Type");
-  type = type.substr(0, type.find(';'));
-  while (!type.empty() && type.back() == ' ') type.remove_suffix(1);
-  bool json =
-      type.empty() || type == "application/json" || (type.size() > 5 && type.ends_with("+json"));
-  if (!json) throw HTTPError(415, "the body must be JSON (Content-Type: application/json)");
-  return h.json_body();
+}  // namespace
+
+gale::web::RouteDoc NotesHandler::api_doc() {
+  using gale::web::OperationDoc;
+  nlohmann::json sorts = {"created_at",  "-created_at", "updated_at",
+                          "-updated_at", "title",       "-title"};
+  return gale::web::RouteDoc()
+      .get(OperationDoc("List notes: filtered, sorted, a page at a time")
+               .query("limit", {{"type", "integer"}, {"minimum", 1}, {"maximum", kMaxPageSize}},
+                      "notes per page (default 20)")
+               .query("done", {{"type", "boolean"}}, "only notes done (true) or not (false)")
+               .query("tag", {{"type", "array"}, {"items", {{"type", "string"}}}},
+                      "only notes with every tag given (repeat it)")
+               .query("sort", {{"type", "string"}, {"enum", sorts}},
+                      "the order, '-' for descending (default -created_at)")
+               .query("cursor", {{"type", "string"}}, "next_cursor of the previous page")
+               .returns<NotePage>(200, "a page of notes")
+               .errors({400}))
+      .post(OperationDoc("Create a note")
+                .body<NoteInput>()
+                .returns<Note>(201, "the note created (Location and ETag headers)")
+                .errors({400, 409, 413, 415}));
 }
 
-}  // namespace
+gale::web::RouteDoc NoteHandler::api_doc() {
+  using gale::web::OperationDoc;
+  const char* if_match = "the note's ETag: the write happens only if it still matches (else 412)";
+  return gale::web::RouteDoc()
+      .get(OperationDoc("Read a note")
+               .header("If-None-Match", "an ETag: 304 when the note still has it")
+               .returns<Note>(200, "the note (ETag header)")
+               .returns(304, "the note has not changed")
+               .errors({404}))
+      .put(OperationDoc("Replace a note")
+               .header("If-Match", if_match)
+               .body<NoteInput>()
+               .returns<Note>(200, "the note as replaced")
+               .errors({400, 404, 409, 412, 413, 415}))
+      .patch(OperationDoc("Change the fields given")
+                 .header("If-Match", if_match)
+                 .body<NotePatch>()
+                 .returns<Note>(200, "the note as changed")
+                 .errors({400, 404, 409, 412, 413, 415}))
+      .delete_(OperationDoc("Delete a note")
+                   .header("If-Match", if_match)
+                   .returns(204, "deleted")
+                   .errors({404, 412}));
+}
 
 // GET /notes
 gale::Future<void> NotesHandler::get(std::string_view) {
@@ -41,20 +77,18 @@ gale::Future<void> NotesHandler::get(std::string_view) {
                      get_arguments("tag")};
   ListQuery query = parse_list_query(args);
   std::vector<Note> notes = co_await store_.list(query);
-  nlohmann::json page;
-  page["next_cursor"] = nullptr;
+  NotePage page;
   if (notes.size() > static_cast<std::size_t>(query.limit)) {
     notes.resize(static_cast<std::size_t>(query.limit));
-    page["next_cursor"] = next_cursor(query, notes.back());
+    page.next_cursor = next_cursor(query, notes.back());
   }
-  page["items"] = nlohmann::json::array();
-  for (const auto& n : notes) page["items"].push_back(to_json(n));
+  page.items = std::move(notes);
   write_json(page);
 }
 
 // POST /notes
 gale::Future<void> NotesHandler::post(std::string_view) {
-  NoteFields fields = parse_note_fields(json_request(*this), WriteMode::create);
+  NoteFields fields = fields_of(json_body<NoteInput>());
   Millis created = now();
   Note note{new_note_id(created),      std::move(*fields.slug),   std::move(*fields.title),
             std::move(*fields.body),   std::move(*fields.tags),   *fields.done,
@@ -63,7 +97,7 @@ gale::Future<void> NotesHandler::post(std::string_view) {
   set_status(201);
   set_header("Location", "/notes/" + note.id);
   set_header("ETag", etag_of(note));
-  write_json(to_json(note));
+  write_json(note);
 }
 
 std::string NoteHandler::checked_id(std::string_view id) const {
@@ -74,7 +108,7 @@ std::string NoteHandler::checked_id(std::string_view id) const {
 
 void NoteHandler::answer(const Note& note) {
   set_header("ETag", etag_of(note));
-  write_json(to_json(note));
+  write_json(note);
 }
 
 // GET /notes/{id}
@@ -100,7 +134,8 @@ gale::Future<void> NoteHandler::patch(std::string_view id) {
 }
 
 gale::Future<void> NoteHandler::write_note(std::string id, WriteMode mode) {
-  NoteFields fields = parse_note_fields(json_request(*this), mode);
+  NoteFields fields = mode == WriteMode::patch ? fields_of(json_body<NotePatch>())
+                                               : fields_of(json_body<NoteInput>());
   Versions accept = accepted_versions(header("If-Match"));
   WriteResult r = co_await store_.update(id, std::move(fields), format_timestamp(now()), accept);
   if (r.status == WriteStatus::not_found) no_such_note(id);

@@ -17,6 +17,7 @@
 #include "gale/loop/log.hpp"
 #include "gale/loop/loop.hpp"
 #include "gale/loop/sleep.hpp"
+#include "gale/web/openapi.hpp"
 #include "gale/web/web.hpp"
 
 namespace {
@@ -93,6 +94,9 @@ int main(int argc, char** argv) {
 
   gale::web::Settings settings = options.settings();
   settings.metrics = true;  // /metrics: requests, latencies, loop lag and the database pool
+  settings.openapi_path = "/openapi.json";  // the API's OpenAPI 3.1 document
+  settings.api_title = "gale notes API";
+  settings.api_version = "1.0.0";
   settings.header_timeout = std::chrono::milliseconds(static_cast<long>(header_timeout * 1000));
   // The routes exist before the server starts; until the database is ready they answer 503.
   crud::DeferredStore store;
@@ -101,6 +105,10 @@ int main(int argc, char** argv) {
   crud::add_cors(app, cors_origins);  // request ids are on in every gale app (X-Request-Id)
   crud::add_live_routes(app, live);
   crud::add_routes(app, store);
+  if (!options.openapi_out.empty()) {  // --openapi-out: the document, no server
+    gale::web::write_openapi(app, options.openapi_out);
+    return 0;
+  }
   gale::web::HTTPServer server(app);
   server.bind(options.port, options.address);
   server.start(options.workers);  // forks when workers != 1; what follows runs in each worker

@@ -12,7 +12,10 @@
 #include <cstdint>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
+
+#include "gale/web/json_fields.hpp"
 
 namespace crud {
 
@@ -26,6 +29,32 @@ struct Note {
   std::string created_at;
   std::string updated_at;
   std::int64_t version = 1;  // starts at 1, +1 on every write; the ETag is "<version>"
+
+  static constexpr std::string_view json_name = "Note";
+
+  static auto json_fields() {
+    using gale::web::field;
+    return gale::web::fields(
+        field("id", &Note::id).description("a UUIDv7, made by the server"),
+        field("slug", &Note::slug), field("title", &Note::title), field("body", &Note::body),
+        field("tags", &Note::tags), field("done", &Note::done),
+        field("created_at", &Note::created_at).description("UTC, milliseconds"),
+        field("updated_at", &Note::updated_at).description("UTC, milliseconds"),
+        field("version", &Note::version).minimum(1).description("+1 on every write; the ETag"));
+  }
+};
+
+// GET /notes: a page of notes, and where the next one starts (null on the last page).
+struct NotePage {
+  std::vector<Note> items;
+  std::optional<std::string> next_cursor;
+
+  static constexpr std::string_view json_name = "NotePage";
+  static auto json_fields() {
+    using gale::web::field;
+    return gale::web::fields(field("items", &NotePage::items),
+                             field("next_cursor", &NotePage::next_cursor).nullable());
+  }
 };
 
 // What a create, replace or patch sets; a field left empty is not written (patch) or was given

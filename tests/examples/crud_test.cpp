@@ -51,7 +51,7 @@ TEST_CASE("POST creates a note: 201, Location, ETag, defaults, and GET reads it 
   CHECK(api.count() == 1);
 }
 
-TEST_CASE("Validation errors are 400 and name the failing field", "[crud]") {
+TEST_CASE("Validation errors are 400, name the failing field and list every one", "[crud]") {
   Api api;
   struct Case {
     json body;
@@ -70,7 +70,7 @@ TEST_CASE("Validation errors are 400 and name the failing field", "[crud]") {
       {{{"slug", "x"}, {"title", std::string(201, 't')}}, "'title' must have 1 to 200"},
       {{{"slug", "x"}, {"title", "t"}, {"body", 7}}, "'body' must be a string"},
       {{{"slug", "x"}, {"title", "t"}, {"tags", "one"}}, "'tags' must be an array"},
-      {{{"slug", "x"}, {"title", "t"}, {"tags", {1}}}, "'tags' must be a string"},
+      {{{"slug", "x"}, {"title", "t"}, {"tags", {1}}}, "'tags/0' must be a string"},
       {{{"slug", "x"}, {"title", "t"}, {"tags", {"a", "a"}}}, "'tags' has 'a' twice"},
       {{{"slug", "x"}, {"title", "t"}, {"tags", json(std::vector<std::string>(21, "t"))}},
        "'tags'"},
@@ -86,7 +86,16 @@ TEST_CASE("Validation errors are 400 and name the failing field", "[crud]") {
     CHECK(r.code == 400);
     CHECK(contains(error_message(r), c.field));
     CHECK(r.headers.get("Content-Type", "") == "application/json");
+    CHECK(r.json()["error"]["errors"].size() >= 1);
   }
+  // Every failing field at once, by JSON Pointer.
+  auto many = api.call("POST", "/notes",
+                       json{{"slug", "Bad Slug"}, {"tags", {"ok", "", 3}}, {"done", "no"}});
+  REQUIRE(many.code == 400);
+  json listed = json::array();
+  json many_body = many.json();
+  for (const auto& e : many_body["error"]["errors"]) listed.push_back(e["path"]);
+  CHECK(listed == json{"/done", "/slug", "/tags/1", "/tags/2", "/title"});
   // Malformed JSON, and a body that says it is not JSON.
   auto req = Api::request("POST");
   req.body = R"({"slug": "x", "title": )";

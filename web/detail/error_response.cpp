@@ -4,6 +4,7 @@
 #include "gale/web/detail/utf8.hpp"
 #include "gale/web/http_error.hpp"
 #include "gale/web/status.hpp"
+#include "gale/web/validation_error.hpp"
 
 namespace gale::web::detail {
 namespace {
@@ -48,6 +49,9 @@ ErrorResponse error_response(const std::exception_ptr& error, const Settings& se
   out.info.exception = error;
   try {
     std::rethrow_exception(error);
+  } catch (const ValidationError& e) {
+    from_http_error(e, settings, out);
+    out.info.errors = e.errors();
   } catch (const HTTPError& e) {
     from_http_error(e, settings, out);
   } catch (const Error& e) {
