@@ -2,16 +2,15 @@
 //
 //   struct Timing : gale::web::Middleware {
 //     gale::Future<void> before(gale::web::RequestHandler& h) override {
-//       if (h.header("X-Api-Key").empty()) throw gale::web::HTTPError(401, "an API key is
-//       required"); return {};  // does not wait: no coroutine frame
+//       if (h.header("X-Api-Key").empty()) throw gale::web::HTTPError(401, "no API key");
+//       return {};  // does not wait: no coroutine frame
 //     }
 //     void after(gale::web::RequestHandler& h) override {
 //       h.set_header("X-Elapsed-Ms", std::to_string(h.request().elapsed_ms()));
 //     }
 //   };
 //   app.use(std::make_shared<Timing>());                          // every route
-//   app.add_route("/admin", handler<Admin>(), {admin_only});       // one route (after app-wide
-//   ones)
+//   app.add_route("/admin", handler<Admin>(), {admin_only});  // one route, after app-wide ones
 //
 // The life of a request with middleware m1, m2 (app-wide first, then the route's):
 //   m1.before -> m2.before -> [405 check, prepare(), the method] -> the response is complete
