@@ -88,6 +88,13 @@ Options::Options(std::string description) : cli_(std::move(description)) {
          "--pg-uri-file)");
   define("--pg-uri-file", pg_uri_file_, "a file whose first line is the PostgreSQL URI");
   define("--log-level", log_level, "debug, info, warning, error or off");
+  define("--certfile", certfile, "HTTPS: the server's certificate chain (PEM)");
+  define("--keyfile", keyfile, "HTTPS: the certificate's private key (PEM)");
+  define("--sni-cert", sni_certificates,
+         "HTTPS: CERT:KEY, one more certificate (PEM files) picked by the client's server name");
+  define("--client-ca", client_ca, "HTTPS: the CAs of client certificates (PEM)");
+  define("--client-certificates", client_certificates, "HTTPS: none, optional or required")
+      ->check(CLI::IsMember({"none", "optional", "required"}));
 }
 
 void Options::apply(int argc, const char* const* argv) {
@@ -134,6 +141,20 @@ Settings Options::settings() const {
 
 Settings Options::settings(Settings base) const {
   base.debug = base.debug || debug;
+  if (!certfile.empty()) base.tls.certfile = certfile;
+  if (!keyfile.empty()) base.tls.keyfile = keyfile;
+  for (const std::string& pair : sni_certificates) {
+    auto colon = pair.rfind(':');
+    if (colon == std::string::npos || colon == 0 || colon + 1 == pair.size()) {
+      throw Error(ErrorKind::invalid_argument, "--sni-cert: " + pair + " is not CERT:KEY");
+    }
+    base.tls.sni_certificates.push_back({pair.substr(0, colon), pair.substr(colon + 1)});
+  }
+  if (!client_ca.empty()) base.tls.client_ca = client_ca;
+  if (client_certificates == "optional")
+    base.tls.client_certificates = ClientCertificates::optional;
+  if (client_certificates == "required")
+    base.tls.client_certificates = ClientCertificates::required;
   return base;
 }
 

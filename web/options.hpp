@@ -12,6 +12,10 @@
 // URI read from a file, so that a password stays out of `ps`), --log-level (GALE_LOG_LEVEL). A
 // flag given on the command line wins over the environment.
 //
+// HTTPS (settings().tls, tls_settings.hpp): --certfile and --keyfile (PEM), --sni-cert CERT:KEY
+// (repeatable: more certificates picked by the client's server name), --client-ca (PEM of the CAs
+// of client certificates) and --client-certificates (none, optional or required).
+//
 // Constructing Options also installs gale's handler for uncaught gale::Errors (fatal_error.hpp):
 // a start-up failure ends with one log line and a documented exit code.
 #pragma once
@@ -20,6 +24,7 @@
 
 #include <cstdint>
 #include <string>
+#include <vector>
 
 #include "gale/web/settings.hpp"
 
@@ -37,6 +42,11 @@ class Options {
   std::string mongo_uri;
   std::string pg_uri;
   std::string log_level;
+  std::string certfile;
+  std::string keyfile;
+  std::vector<std::string> sni_certificates;  // "cert.pem:key.pem"
+  std::string client_ca;
+  std::string client_certificates = "none";
 
   // Adds an option of your own; its environment variable is GALE_ + the name in upper case with
   // '-' as '_' (--page-size: GALE_PAGE_SIZE).
