@@ -55,7 +55,7 @@ void HTTPServer::start(int processes) {
                           : static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
     auto at = acceptor.local_endpoint();
     core_->loop.context().notify_fork(asio::execution_context::fork_prepare);
-    detail::fork_processes(n);  // returns in the workers only
+    detail::fork_processes(n, 100, core_->tls != nullptr);  // returns in the workers only
     core_->loop.context().notify_fork(asio::execution_context::fork_child);
     // Each worker listens on a socket of its own; SO_REUSEPORT spreads connections across them.
     // The parent's socket stays bound but never listens, so it keeps the port and gets nothing.

@@ -24,18 +24,18 @@ enum class ClientCertificates : std::uint8_t { none, optional, required };
 
 // A certificate chain and its private key, both PEM files (the key not encrypted).
 struct TLSCertificate {
-  std::string certfile;
-  std::string keyfile;
+  std::string certfile{};
+  std::string keyfile{};
 };
 
 struct TLSSettings {
   // The default certificate (for clients that send no server name or one no other matches).
-  std::string certfile;
-  std::string keyfile;
+  std::string certfile{};
+  std::string keyfile{};
   // More certificates: a client's server name (SNI) picks the first whose names match it.
   std::vector<TLSCertificate> sni_certificates{};
   // PEM file of the certificate authorities that client certificates must chain to.
-  std::string client_ca;
+  std::string client_ca{};
   ClientCertificates client_certificates = ClientCertificates::none;
 
   bool enabled() const noexcept { return !certfile.empty(); }

@@ -6,7 +6,8 @@ The test CA and every certificate are made here, at run time, with `openssl req`
 (no key is committed). Checks, each its own function (a failure names it): curl and http.client
 over HTTPS (keep-alive, request().protocol() == "https"), ALPN http/1.1, TLS 1.2 and 1.3 only,
 SNI picking the certificate, an expired certificate refused by the client, mTLS (a good client
-certificate's subject reaches the handler; none, or one of another CA, is refused), a stalled
+certificate's subject reaches the handler; none, or one of another CA, is refused; with optional
+ones, a client without is served), a stalled
 handshake closed at the handshake timeout while others are served, wss and Server-Sent Events over
 TLS, SIGHUP reloading the certificate while a keep-alive connection stays open (and a bad file
 keeping the old one), the hello example with --certfile, and a graceful SIGTERM.
@@ -246,6 +247,14 @@ def mutual_tls(port):
     refused(lambda: get(port, ctx=client_context("mallory")), "UNKNOWN_CA")
 
 
+def optional_client_certificates(port):
+    status, body = get(port)
+    assert status == 200 and json.loads(body)["client"] == "", body
+    status, body = get(port, ctx=client_context("alice"))
+    assert status == 200 and json.loads(body)["client"] == "O=gale tests,CN=alice", body
+    refused(lambda: get(port, ctx=client_context("mallory")), "UNKNOWN_CA")
+
+
 def stalled_handshake_closed(port):
     silent = socket.create_connection(("127.0.0.1", port), timeout=WAIT)
     stalled = socket.create_connection(("127.0.0.1", port), timeout=WAIT)
@@ -338,12 +347,16 @@ def main():
         mtls = Server(APP, "--certfile", path("first.pem"), "--keyfile", path("first.key"),
                       "--client-ca", path("ca.pem"), "--client-certificates", "required")
         servers.append(mtls)
+        optional = Server(APP, "--certfile", path("first.pem"), "--keyfile", path("first.key"),
+                          "--client-ca", path("ca.pem"), "--client-certificates", "optional")
+        servers.append(optional)
         hello = Server(HELLO, "--certfile", path("first.pem"), "--keyfile", path("first.key"))
         servers.append(hello)
         port = main_server.port
         checks = [(curl_over_https, port), (http_client_keep_alive, port),
                   (alpn_and_versions, port), (sni_picks_the_certificate, port),
                   (expired_certificate_refused, port), (mutual_tls, mtls.port),
+                  (optional_client_certificates, optional.port),
                   (stalled_handshake_closed, port), (websocket_over_tls, port),
                   (event_stream_over_tls, port), (hello_example, hello.port),
                   (sighup_reloads, main_server)]
