@@ -59,6 +59,15 @@ void warn_password_in_argv(int argc, const char* const* argv, const char* flag,
   }
 }
 
+// --sni-cert's "cert.pem:key.pem".
+TLSCertificate sni_certificate(const std::string& pair) {
+  auto colon = pair.rfind(':');
+  if (colon == std::string::npos || colon == 0 || colon + 1 == pair.size()) {
+    throw Error(ErrorKind::invalid_argument, "--sni-cert: " + pair + " is not CERT:KEY");
+  }
+  return {pair.substr(0, colon), pair.substr(colon + 1)};
+}
+
 }  // namespace
 
 std::string Options::env_name(const std::string& flag) {
@@ -98,6 +107,7 @@ Options::Options(std::string description) : cli_(std::move(description)) {
 }
 
 void Options::apply(int argc, const char* const* argv) {
+  for (const std::string& pair : sni_certificates) sni_certificate(pair);  // checked at parse
   if (!mongo_uri_file_.empty()) mongo_uri = read_uri_file(mongo_uri_file_, "--mongo-uri-file");
   if (!pg_uri_file_.empty()) pg_uri = read_uri_file(pg_uri_file_, "--pg-uri-file");
   if (!log_level.empty()) log::set_level(log::parse_level(log_level));
@@ -144,11 +154,7 @@ Settings Options::settings(Settings base) const {
   if (!certfile.empty()) base.tls.certfile = certfile;
   if (!keyfile.empty()) base.tls.keyfile = keyfile;
   for (const std::string& pair : sni_certificates) {
-    auto colon = pair.rfind(':');
-    if (colon == std::string::npos || colon == 0 || colon + 1 == pair.size()) {
-      throw Error(ErrorKind::invalid_argument, "--sni-cert: " + pair + " is not CERT:KEY");
-    }
-    base.tls.sni_certificates.push_back({pair.substr(0, colon), pair.substr(colon + 1)});
+    base.tls.sni_certificates.push_back(sni_certificate(pair));
   }
   if (!client_ca.empty()) base.tls.client_ca = client_ca;
   if (client_certificates == "optional")
