@@ -12,6 +12,7 @@
 #include "gale/web/application.hpp"
 #include "gale/web/detail/processes.hpp"
 #include "gale/web/detail/server_core.hpp"
+#include "gale/web/detail/tls_context.hpp"
 #include "gale/web/metrics.hpp"
 
 namespace gale::web {
@@ -45,12 +46,16 @@ void HTTPServer::bind(std::uint16_t port, const std::string& address) {
 void HTTPServer::start(int processes) {
   auto& acceptor = core_->acceptor;
   if (!acceptor.is_open()) throw Error(ErrorKind::invalid_argument, "HTTPServer: bind() first");
+  // HTTPS: the certificates are read before any fork, so that a bad file stops the start.
+  if (app_.settings().tls.enabled() && !core_->tls) {
+    core_->tls = detail::TlsContext::load(app_.settings().tls);
+  }
   if (processes != 1) {
     int n = processes > 0 ? processes
                           : static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
     auto at = acceptor.local_endpoint();
     core_->loop.context().notify_fork(asio::execution_context::fork_prepare);
-    detail::fork_processes(n);  // returns in the workers only
+    detail::fork_processes(n, 100, core_->tls != nullptr);  // returns in the workers only
     core_->loop.context().notify_fork(asio::execution_context::fork_child);
     // Each worker listens on a socket of its own; SO_REUSEPORT spreads connections across them.
     // The parent's socket stays bound but never listens, so it keeps the port and gets nothing.
@@ -63,7 +68,7 @@ void HTTPServer::start(int processes) {
   acceptor.listen(asio::socket_base::max_listen_connections);
   core_->start_accepting();
   app_.metrics().start_loop_lag_probe(core_->loop);
-  log::info("gale.web", "listening on http://{}:{}/",
+  log::info("gale.web", "listening on {}://{}:{}/", core_->tls ? "https" : "http",
             acceptor.local_endpoint().address().to_string(), acceptor.local_endpoint().port());
 }
 
@@ -85,6 +90,11 @@ Future<void> HTTPServer::shutdown(std::optional<Clock::duration> drain) {
 
 void HTTPServer::stop() {
   core_->stop_accepting();
+}
+
+bool HTTPServer::reload_certificates() {
+  if (!core_->tls) return false;
+  return core_->reload_tls();
 }
 
 void HTTPServer::install_signal_handlers() {

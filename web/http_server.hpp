@@ -61,8 +61,13 @@ class HTTPServer {
   // Stops accepting; open connections stay.
   void stop();
   // SIGTERM/SIGINT run shutdown(), then stop the loop (so start() returns and main can return 0).
-  // A second signal closes every connection at once.
+  // A second signal closes every connection at once. On HTTPS, SIGHUP runs reload_certificates().
   void install_signal_handlers();
+  // HTTPS (Settings::tls): reads the certificate and key files again. New handshakes use the new
+  // certificates, open connections go on with theirs. False, with an error logged, if a file does
+  // not load (the certificates in use stay), or if the server is not HTTPS. The files are read on
+  // the loop (a few small files, as at start).
+  bool reload_certificates();
 
  private:
   Application& app_;

@@ -59,6 +59,15 @@ void warn_password_in_argv(int argc, const char* const* argv, const char* flag,
   }
 }
 
+// --sni-cert's "cert.pem:key.pem".
+TLSCertificate sni_certificate(const std::string& pair) {
+  auto colon = pair.rfind(':');
+  if (colon == std::string::npos || colon == 0 || colon + 1 == pair.size()) {
+    throw Error(ErrorKind::invalid_argument, "--sni-cert: " + pair + " is not CERT:KEY");
+  }
+  return {pair.substr(0, colon), pair.substr(colon + 1)};
+}
+
 }  // namespace
 
 std::string Options::env_name(const std::string& flag) {
@@ -90,9 +99,17 @@ Options::Options(std::string description) : cli_(std::move(description)) {
   define("--log-level", log_level, "debug, info, warning, error or off");
   define("--openapi-out", openapi_out,
          "write the application's OpenAPI document to this file and exit (openapi.hpp)");
+  define("--certfile", certfile, "HTTPS: the server's certificate chain (PEM)");
+  define("--keyfile", keyfile, "HTTPS: the certificate's private key (PEM)");
+  define("--sni-cert", sni_certificates,
+         "HTTPS: CERT:KEY, one more certificate (PEM files) picked by the client's server name");
+  define("--client-ca", client_ca, "HTTPS: the CAs of client certificates (PEM)");
+  define("--client-certificates", client_certificates, "HTTPS: none, optional or required")
+      ->check(CLI::IsMember({"none", "optional", "required"}));
 }
 
 void Options::apply(int argc, const char* const* argv) {
+  for (const std::string& pair : sni_certificates) sni_certificate(pair);  // checked at parse
   if (!mongo_uri_file_.empty()) mongo_uri = read_uri_file(mongo_uri_file_, "--mongo-uri-file");
   if (!pg_uri_file_.empty()) pg_uri = read_uri_file(pg_uri_file_, "--pg-uri-file");
   if (!log_level.empty()) log::set_level(log::parse_level(log_level));
@@ -136,6 +153,16 @@ Settings Options::settings() const {
 
 Settings Options::settings(Settings base) const {
   base.debug = base.debug || debug;
+  if (!certfile.empty()) base.tls.certfile = certfile;
+  if (!keyfile.empty()) base.tls.keyfile = keyfile;
+  for (const std::string& pair : sni_certificates) {
+    base.tls.sni_certificates.push_back(sni_certificate(pair));
+  }
+  if (!client_ca.empty()) base.tls.client_ca = client_ca;
+  if (client_certificates == "optional")
+    base.tls.client_certificates = ClientCertificates::optional;
+  if (client_certificates == "required")
+    base.tls.client_certificates = ClientCertificates::required;
   return base;
 }
 

@@ -13,6 +13,10 @@
 // --openapi-out (GALE_OPENAPI_OUT: the OpenAPI document written to a file, openapi.hpp). A
 // flag given on the command line wins over the environment.
 //
+// HTTPS (settings().tls, tls_settings.hpp): --certfile and --keyfile (PEM), --sni-cert CERT:KEY
+// (repeatable: more certificates picked by the client's server name), --client-ca (PEM of the CAs
+// of client certificates) and --client-certificates (none, optional or required).
+//
 // Constructing Options also installs gale's handler for uncaught gale::Errors (fatal_error.hpp):
 // a start-up failure ends with one log line and a documented exit code.
 #pragma once
@@ -21,6 +25,7 @@
 
 #include <cstdint>
 #include <string>
+#include <vector>
 
 #include "gale/web/settings.hpp"
 
@@ -39,6 +44,11 @@ class Options {
   std::string pg_uri;
   std::string log_level;
   std::string openapi_out;  // --openapi-out: Application::listen writes the document there, exits 0
+  std::string certfile;
+  std::string keyfile;
+  std::vector<std::string> sni_certificates;  // "cert.pem:key.pem"
+  std::string client_ca;
+  std::string client_certificates = "none";
 
   // Adds an option of your own; its environment variable is GALE_ + the name in upper case with
   // '-' as '_' (--page-size: GALE_PAGE_SIZE).

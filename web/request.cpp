@@ -80,6 +80,14 @@ const std::vector<std::pair<std::string, std::string>>& HTTPServerRequest::body_
   return *parsed;
 }
 
+std::string_view HTTPServerRequest::client_certificate_subject() const noexcept {
+  return arguments_ ? std::string_view(arguments_->client_certificate_subject) : std::string_view();
+}
+
+void HTTPServerRequest::set_client_certificate_subject(std::string subject) {
+  arguments().client_certificate_subject = std::move(subject);
+}
+
 double HTTPServerRequest::elapsed_ms() const noexcept {
   return std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - start_time)
       .count();

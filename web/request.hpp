@@ -26,7 +26,7 @@ struct HTTPServerRequest {
   HTTPHeaders headers;
   std::string body;
   std::string remote_ip;          // the peer, or X-Real-IP / X-Forwarded-For with xheaders
-  std::string protocol = "http";  // or X-Forwarded-Proto's value with xheaders
+  std::string protocol = "http";  // "https" over TLS; X-Forwarded-Proto's value with xheaders
   std::string request_id;         // X-Request-Id if the client sent a sane one, else generated
   std::chrono::steady_clock::time_point start_time;
   bool keep_alive = false;  // the connection stays open after this response
@@ -43,6 +43,12 @@ struct HTTPServerRequest {
   // Arguments of an application/x-www-form-urlencoded body; parsed on first use.
   const std::vector<std::pair<std::string, std::string>>& body_arguments() const;
 
+  // HTTPS with client certificates (TLSSettings::client_ca): the subject of the certificate the
+  // client presented and the server verified, in RFC 2253's form ("CN=alice,O=Example"); "" when
+  // the client presented none, or over plain HTTP.
+  std::string_view client_certificate_subject() const noexcept;
+  void set_client_certificate_subject(std::string subject);
+
   // Milliseconds since the request arrived (its headers were complete).
   double elapsed_ms() const noexcept;
 
@@ -52,10 +58,11 @@ struct HTTPServerRequest {
 
  private:
   // Made on first use: a request that reads no arguments (and a WebSocket, which keeps its
-  // request as long as it is open) pays one pointer for them.
+  // request as long as it is open) pays one pointer for them, and for the client certificate.
   struct Arguments {
     std::optional<std::vector<std::pair<std::string, std::string>>> query;
     std::optional<std::vector<std::pair<std::string, std::string>>> body;
+    std::string client_certificate_subject;
   };
   Arguments& arguments() const;
   mutable std::unique_ptr<Arguments> arguments_;

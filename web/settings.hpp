@@ -7,6 +7,8 @@
 #include <map>
 #include <string>
 
+#include "gale/web/tls_settings.hpp"
+
 namespace gale::web {
 
 struct Settings {
@@ -41,8 +43,9 @@ struct Settings {
   std::size_t max_body_size = 10 * 1024 * 1024;  // decoded body, chunked or not
   std::size_t max_json_depth = 64;               // json_body() nesting levels
   std::size_t max_connections = 10000;           // further connections are closed at accept
-  // Timeouts: from a request's first byte to its last header; from the end of the headers to the
-  // end of the body; waiting for the next request on an open connection (and for a stalled
+  // Timeouts: from a request's first byte to its last header (on HTTPS also from the accept to the
+  // end of the TLS handshake: a client that stalls in it is closed); from the end of the headers
+  // to the end of the body; waiting for the next request on an open connection (and for a stalled
   // response write to make progress). Going over one gives 408 when possible, then closes.
   std::chrono::milliseconds header_timeout{std::chrono::seconds(30)};
   std::chrono::milliseconds body_timeout{std::chrono::seconds(60)};
@@ -51,6 +54,9 @@ struct Settings {
   std::chrono::milliseconds drain_timeout{std::chrono::seconds(10)};
   // Application::listen() installs the SIGTERM/SIGINT handlers of the graceful shutdown.
   bool handle_signals = true;
+
+  // HTTPS (tls_settings.hpp): off while tls.certfile is empty.
+  TLSSettings tls{};
 
   // WebSockets and event streams (websocket.hpp, event_stream.hpp).
   // A message larger than this (once inflated) closes the WebSocket with 1009.

@@ -72,6 +72,11 @@ Executor::Options executor_last{.max_queue = 1};
 
 web::Settings settings_first{.debug = false};
 web::Settings settings_last{.handle_signals = true};
+web::Settings settings_tls{.tls = {}};
+web::TLSSettings tls_first{.certfile = {}};
+web::TLSSettings tls_last{.client_certificates = web::ClientCertificates::required};
+web::TLSCertificate tls_certificate_first{.certfile = {}};
+web::TLSCertificate tls_certificate_last{.keyfile = {}};
 web::HTTPRequest request_first{.url = {}};
 web::HTTPRequest request_last{.ca_certs = {}};
 web::HTTPClient::Options client_first{.max_idle_per_host = 1};

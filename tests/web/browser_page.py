@@ -1,5 +1,5 @@
 """Headless Chromium driven through its DevTools protocol over a WebSocket (Python's `websockets`),
-for the browser tests (websocket_browser.py, ../middleware/cors_browser.py)."""
+for the browser tests (websocket_browser.py, tls_browser.py, ../middleware/cors_browser.py)."""
 import asyncio
 import contextlib
 import json
@@ -32,12 +32,12 @@ def wait_port(port):
     raise SystemExit(f"nothing listens on {port}")
 
 
-def start_browser(profile):
+def start_browser(profile, *flags):
     proc = subprocess.Popen(
         [CHROMIUM, "--headless=new", "--no-sandbox", "--disable-gpu", "--disable-quic",
          "--no-first-run", "--disable-background-networking", "--disable-component-update",
          "--disable-sync", f"--user-data-dir={profile}", "--remote-debugging-port=0",
-         "about:blank"],
+         *flags, "about:blank"],
         stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     active = os.path.join(profile, "DevToolsActivePort")
     deadline = time.monotonic() + 30

@@ -12,6 +12,7 @@
 
 #include "gale/loop/log.hpp"
 #include "gale/web/application.hpp"
+#include "gale/web/detail/tls_stream.hpp"
 #include "gale/web/detail/upgraded_connection.hpp"
 #include "gale/web/headers.hpp"
 #include "gale/web/request_handler.hpp"
@@ -76,6 +77,7 @@ struct ParserCallbacks {
                     : fmt::format("HTTP/{}.{}", p->http_major, p->http_minor);
     r.start_time = Clock::now();
     r.remote_ip = c.remote_ip_;
+    if (c.tls_) c.describe_tls(r);
     bool chunked = (p->flags & F_CHUNKED) != 0;
     bool has_length = p->content_length != ULLONG_MAX;
     std::size_t max_body = c.core_->settings.max_body_size;
@@ -146,6 +148,15 @@ Connection::Connection(std::shared_ptr<ServerCore> core, Socket socket) : core_(
   // Readiness set, not from Asio's reactor.
   fd_ = socket.release(ec);
   if (fd_ >= 0) ::fcntl(fd_, F_SETFL, ::fcntl(fd_, F_GETFL) | O_NONBLOCK);
+  if (fd_ >= 0 && core_->tls) {
+    try {
+      tls_ = std::make_unique<TlsStream>(core_->tls, fd_);
+    } catch (const std::exception& e) {
+      log::warning("gale.web", "{}: closing a new connection", e.what());
+      ::close(fd_);
+      fd_ = -1;
+    }
+  }
   core_->add(this);
 }
 
@@ -162,7 +173,8 @@ void Connection::start() {
     log::warning("gale.web", "cannot watch a new connection: {}", e.what());
     return close();
   }
-  core_->track(this, kWaitIdle);
+  // HTTPS: the handshake has the headers' time, from now (a client that stalls in it is closed).
+  core_->track(this, tls_ ? kWaitHeaders : kWaitIdle);
   wait_read();
 }
 
@@ -178,6 +190,7 @@ void Connection::on_events(std::uint32_t events) {
     peer_went_away();
   }
   if ((events & (EPOLLIN | EPOLLRDHUP | EPOLLHUP | EPOLLERR)) != 0) readable_ = true;
+  if (tls_ && tls_->wants_write() && (events & EPOLLOUT) != 0) readable_ = true;  // a read to retry
   if (writing_ && (events & (EPOLLOUT | EPOLLHUP | EPOLLERR)) != 0) on_writable();
   if (reading_ && readable_ && phase_ != Phase::closed) read_now();
 }
@@ -187,7 +200,42 @@ HTTPServerRequest& Connection::request() {
   if (!req_) req_ = core_->take_request();
   if (req_->start_time == Clock::time_point()) req_->start_time = Clock::now();
   if (req_->remote_ip.empty()) req_->remote_ip = remote_ip_;
+  if (tls_) describe_tls(*req_);
   return *req_;
+}
+
+void Connection::describe_tls(HTTPServerRequest& r) const {
+  r.protocol.assign("https");
+  if (!tls_->client_subject().empty()) r.set_client_certificate_subject(tls_->client_subject());
+}
+
+// --- the socket, or the TLS session on it
+
+ssize_t Connection::receive(char* data, std::size_t size) {
+  if (tls_ && phase_ != Phase::lingering) return tls_->recv(data, size);  // lingering: dropped
+  return ::recv(fd_, data, size, 0);
+}
+
+ssize_t Connection::send_parts(const iovec* parts, std::size_t count) {
+  if (tls_) return tls_->send(parts, count);
+  ssize_t n = 0;
+  do {
+    if (count == 1) {
+      n = ::send(fd_, parts[0].iov_base, parts[0].iov_len, MSG_NOSIGNAL);  // the usual case
+    } else {
+      msghdr message{};
+      message.msg_iov = const_cast<iovec*>(parts);
+      message.msg_iovlen = count;
+      n = ::sendmsg(fd_, &message, MSG_NOSIGNAL);
+    }
+  } while (n < 0 &&
+           errno == EINTR);  // interrupted: the socket may have room, no event would say so
+  return n;
+}
+
+int Connection::shutdown_write() {
+  if (tls_) return tls_->shutdown_write(fd_);
+  return ::shutdown(fd_, SHUT_WR);
 }
 
 // --- reading
@@ -210,12 +258,14 @@ void Connection::read_now() {
   reading_ = false;
   while (phase_ == Phase::idle || phase_ == Phase::headers || phase_ == Phase::body ||
          phase_ == Phase::lingering) {
-    ssize_t n = ::recv(fd_, read_buffer(), kReadSize, 0);
+    ssize_t n = receive(read_buffer(), kReadSize);
     if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) {
       readable_ = false;
       break;
     }
     if (n < 0 && errno == EINTR) continue;
+    // A failed TLS handshake: the alert that says why goes out before the socket closes.
+    if (n < 0 && errno == EPROTO && phase_ != Phase::lingering) return linger();
     if (n < 0 || (n == 0 && phase_ == Phase::lingering)) return close();
     if (n == 0) {  // the client sent all it will: answer what it asked, then close
       peer_closed_ = true;
@@ -271,7 +321,7 @@ void Connection::after_feed() {
   }
   if (phase_ == Phase::idle) {
     if (core_->closing) return close();
-    core_->track(this, kWaitIdle);
+    core_->track(this, tls_ && tls_->handshaking() ? kWaitHeaders : kWaitIdle);
   }
   wait_read();
 }
@@ -334,6 +384,7 @@ void Connection::on_timeout(int) {
 void Connection::on_shutdown() {
   if (phase_ != Phase::idle || writing_ || !nothing_to_write()) return;  // after its response
   // A request that arrived but was not read yet is in flight too: serve it, then close.
+  if (tls_ && tls_->has_input()) return;
   int unread = 0;
   if (::ioctl(fd_, FIONREAD, &unread) == 0 && unread > 0) return;
   close();
@@ -386,18 +437,7 @@ bool Connection::write_some() {
   for (auto [text, sent] : {std::pair{&out_, out_sent_}, std::pair{&tail_, tail_sent_}}) {
     if (text->size() > sent) parts[count++] = {text->data() + sent, text->size() - sent};
   }
-  ssize_t n = 0;
-  do {
-    if (count == 1) {
-      n = ::send(fd_, parts[0].iov_base, parts[0].iov_len, MSG_NOSIGNAL);  // the usual case
-    } else {
-      msghdr message{};
-      message.msg_iov = parts.data();
-      message.msg_iovlen = count;
-      n = ::sendmsg(fd_, &message, MSG_NOSIGNAL);
-    }
-  } while (n < 0 &&
-           errno == EINTR);  // interrupted: the socket may have room, no event would say so
+  ssize_t n = send_parts(parts.data(), count);
   if (n < 0) {
     if (errno == EAGAIN || errno == EWOULDBLOCK) return true;  // full: EPOLLOUT says when it is not
     close();
@@ -454,7 +494,7 @@ void Connection::linger() {
   if (phase_ == Phase::closed || phase_ == Phase::lingering) return;
   phase_ = Phase::lingering;
   if (peer_closed_) return close();  // nothing more can come that closing would cut off
-  if (::shutdown(fd_, SHUT_WR) != 0) return close();
+  if (shutdown_write() != 0) return close();
   core_->untrack(this);
   std::weak_ptr<Endpoint> weak = weak_from_this();
   core_->loop.call_later(kLingerTime, [weak] {
@@ -474,6 +514,7 @@ void Connection::close() noexcept {
   core_->remove(this);
   if (fd_ >= 0) ::close(fd_);  // also takes it out of the Readiness set
   fd_ = -1;
+  tls_.reset();
   pending_.clear();
   core_->buffers.give_back(out_);
   core_->buffers.give_back(tail_);
@@ -548,7 +589,8 @@ bool Connection::upgrade(const std::shared_ptr<UpgradedConnection>& up) {
   out_sent_ = tail_sent_ = 0;
   phase_ = Phase::upgraded;
   upgraded_ = up;
-  up->take_over(core_, std::exchange(fd_, -1), std::move(unsent), readable_, peer_closed_, this);
+  up->take_over(core_, std::exchange(fd_, -1), std::move(tls_), std::move(unsent), readable_,
+                peer_closed_, this);
   if (!pending_.empty()) {  // a handshake that finished later: what came behind its request
     up->early_input(pending_.data(), pending_.size());
     std::string().swap(pending_);

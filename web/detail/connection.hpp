@@ -10,6 +10,7 @@
 #pragma once
 
 #include <http_parser.h>
+#include <sys/uio.h>
 
 #include <memory>
 #include <string>
@@ -23,6 +24,7 @@
 
 namespace gale::web::detail {
 
+class TlsStream;
 class UpgradedConnection;
 
 class Connection final : public Endpoint, public ResponseSink {
@@ -79,8 +81,15 @@ class Connection final : public Endpoint, public ResponseSink {
     return std::static_pointer_cast<Connection>(shared_from_this());
   }
 
+  // The socket's calls, through the TLS session on an HTTPS connection.
+  ssize_t receive(char* data, std::size_t size);
+  ssize_t send_parts(const iovec* parts, std::size_t count);
+  int shutdown_write();
+  // An HTTPS request: its protocol, and the client certificate's subject.
+  void describe_tls(HTTPServerRequest& r) const;
+
   std::shared_ptr<ServerCore> core_;
-  int fd_ = -1;
+  std::unique_ptr<TlsStream> tls_;  // HTTPS only
   http_parser parser_;
   Phase phase_ = Phase::idle;
   bool reading_ = false;      // wants input

@@ -56,6 +56,11 @@ class Endpoint : public std::enable_shared_from_this<Endpoint> {
   Endpoint* prev = nullptr;
   Endpoint* next = nullptr;
   int list = -1;
+
+ protected:
+  int fd_ = -1;  // the socket (here, where the int before it leaves room)
+
+ public:
   Clock::time_point deadline;
   Endpoint* all_prev = nullptr;
   Endpoint* all_next = nullptr;

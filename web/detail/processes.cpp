@@ -39,7 +39,7 @@ bool cannot_run(int status) {
   return code == kExitUsage || (code >= 64 && code <= 78);
 }
 
-void stop_all(const std::map<pid_t, int>& children, int signal) {
+void signal_all(const std::map<pid_t, int>& children, int signal) {
   for (const auto& [pid, id] : children) kill(pid, signal);
 }
 
@@ -54,7 +54,7 @@ int task_id() noexcept {
   return g_task_id;
 }
 
-int fork_processes(int n, int max_restarts) {
+int fork_processes(int n, int max_restarts, bool forward_sighup) {
   if (g_task_id >= 0) throw Error(ErrorKind::internal, "fork_processes: already a worker");
   // The supervisor takes its signals synchronously; the workers get the old mask back.
   sigset_t wanted;
@@ -63,6 +63,7 @@ int fork_processes(int n, int max_restarts) {
   sigaddset(&wanted, SIGCHLD);
   sigaddset(&wanted, SIGTERM);
   sigaddset(&wanted, SIGINT);
+  if (forward_sighup) sigaddset(&wanted, SIGHUP);
   sigprocmask(SIG_BLOCK, &wanted, &old_mask);
   std::map<pid_t, int> children;
   log::info("gale.process", "starting {} worker processes", n);
@@ -75,9 +76,13 @@ int fork_processes(int n, int max_restarts) {
   while (!children.empty()) {
     siginfo_t info{};
     if (sigwaitinfo(&wanted, &info) < 0) continue;
+    if (info.si_signo == SIGHUP) {
+      signal_all(children, SIGHUP);  // not a stop: each worker reloads its certificates
+      continue;
+    }
     if (info.si_signo == SIGTERM || info.si_signo == SIGINT) {
       stopping = true;
-      stop_all(children, info.si_signo);
+      signal_all(children, info.si_signo);
       continue;
     }
     int status = 0;
@@ -99,7 +104,7 @@ int fork_processes(int n, int max_restarts) {
                    id, pid, WEXITSTATUS(status));
         stopping = true;
         status_out = WEXITSTATUS(status);
-        stop_all(children, SIGTERM);
+        signal_all(children, SIGTERM);
         continue;
       }
       log::warning("gale.process", "worker {} (pid {}) {} {}", id, pid,

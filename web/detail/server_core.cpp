@@ -7,6 +7,7 @@
 #include "gale/loop/log.hpp"
 #include "gale/web/application.hpp"
 #include "gale/web/detail/connection.hpp"
+#include "gale/web/detail/tls_context.hpp"
 #include "gale/web/metrics.hpp"
 
 namespace gale::web::detail {
@@ -249,6 +250,7 @@ void ServerCore::close_all() noexcept {
 void ServerCore::install_signal_handlers() {
   if (signals_) return;
   signals_ = std::make_unique<asio::signal_set>(loop.context(), SIGINT, SIGTERM);
+  if (tls) signals_->add(SIGHUP);
   std::weak_ptr<ServerCore> weak = weak_from_this();
   signals_->async_wait([weak](const asio::error_code& ec, int signal) {
     if (auto self = weak.lock(); self && !ec) self->on_signal(signal);
@@ -261,6 +263,11 @@ void ServerCore::on_signal(int signal) {
   signals_->async_wait([weak](const asio::error_code& ec, int s) {
     if (auto self = weak.lock(); self && !ec) self->on_signal(s);
   });
+  if (signal == SIGHUP) {
+    reload_tls();
+    --signals_seen_;
+    return;
+  }
   if (signals_seen_ > 1) {
     log::warning("gale.web", "signal {} again: closing every connection now", signal);
     close_all();
@@ -269,6 +276,17 @@ void ServerCore::on_signal(int signal) {
   log::info("gale.web", "signal {}: graceful shutdown", signal);
   IOLoop* l = &loop;
   shutdown(settings.drain_timeout).add_done_callback([l](const Future<void>&) { l->stop(); });
+}
+
+bool ServerCore::reload_tls() noexcept {
+  try {
+    tls = TlsContext::load(settings.tls);
+    log::info("gale.web", "TLS: certificates reloaded from {}", settings.tls.certfile);
+    return true;
+  } catch (const std::exception& e) {
+    log::error("gale.web", "{}; keeping the certificates in use", e.what());
+    return false;
+  }
 }
 
 }  // namespace gale::web::detail

@@ -27,6 +27,8 @@ struct Settings;
 
 namespace gale::web::detail {
 
+class TlsContext;
+
 // The io_context's own executor type, not the type-erased any_io_executor: no executor copies
 // through a virtual table on every operation.
 using Socket = asio::basic_stream_socket<asio::ip::tcp, asio::io_context::executor_type>;
@@ -44,7 +46,12 @@ class ServerCore : public std::enable_shared_from_this<ServerCore> {
   // Drain: close idle connections now, the others once their response is out, all after `drain`.
   Future<void> shutdown(Clock::duration drain);
   void close_all() noexcept;
+  // SIGTERM/SIGINT: graceful shutdown; SIGHUP on an HTTPS server: reload_tls().
   void install_signal_handlers();
+  // HTTPS: reads the certificate files again; new handshakes use them, open connections keep
+  // theirs. A file that does not load is logged and the certificates in use stay. Reads the files
+  // on the loop (a few small files).
+  bool reload_tls() noexcept;
 
   void add(Endpoint* c) noexcept;
   void remove(Endpoint* c) noexcept;
@@ -65,6 +72,7 @@ class ServerCore : public std::enable_shared_from_this<ServerCore> {
   std::size_t count = 0;
   BufferPool buffers;
   Readiness readiness;
+  std::shared_ptr<const TlsContext> tls;  // HTTPS: what new connections handshake with
 
  private:
   void accept();

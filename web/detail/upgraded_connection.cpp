@@ -11,6 +11,7 @@
 #include "gale/loop/error.hpp"
 #include "gale/web/application.hpp"
 #include "gale/web/detail/server_core.hpp"
+#include "gale/web/detail/tls_stream.hpp"
 #include "gale/web/request_handler.hpp"
 
 namespace gale::web::detail {
@@ -33,14 +34,18 @@ ssize_t without_eintr(Send send) {
 
 }  // namespace
 
+UpgradedConnection::UpgradedConnection() = default;
+
 UpgradedConnection::~UpgradedConnection() {
   if (fd_ >= 0) ::close(fd_);  // never taken over whole (an open one holds itself)
 }
 
-void UpgradedConnection::take_over(std::shared_ptr<ServerCore> core, int fd, std::string unsent,
+void UpgradedConnection::take_over(std::shared_ptr<ServerCore> core, int fd,
+                                   std::unique_ptr<TlsStream> tls, std::string unsent,
                                    bool readable, bool peer_closed, Endpoint* replaced) {
   core_ = std::move(core);
   fd_ = fd;
+  tls_ = std::move(tls);
   readable_ = readable || peer_closed;  // an end of input already seen is the protocol's too
   peer_closed_ = peer_closed;
   self_ = shared_from_this();
@@ -80,6 +85,25 @@ void UpgradedConnection::peer_went_away() noexcept {
   if (auto* h = std::exchange(peer_watch_, nullptr)) h->notify_connection_close();
 }
 
+// --- the socket, or the TLS session on it
+
+ssize_t UpgradedConnection::receive(char* data, std::size_t size) {
+  if (tls_) return tls_->recv(data, size);
+  return ::recv(fd_, data, size, 0);
+}
+
+ssize_t UpgradedConnection::send_parts(const iovec* parts, std::size_t count) {
+  if (tls_) return tls_->send(parts, count);
+  if (count == 1) {  // the usual case
+    return without_eintr(
+        [&] { return ::send(fd_, parts[0].iov_base, parts[0].iov_len, MSG_NOSIGNAL); });
+  }
+  msghdr message{};
+  message.msg_iov = const_cast<iovec*>(parts);
+  message.msg_iovlen = count;
+  return without_eintr([&] { return ::sendmsg(fd_, &message, MSG_NOSIGNAL); });
+}
+
 // --- events
 
 void UpgradedConnection::on_events(std::uint32_t events) {
@@ -89,6 +113,7 @@ void UpgradedConnection::on_events(std::uint32_t events) {
     peer_went_away();
   }
   if ((events & (EPOLLIN | EPOLLRDHUP | EPOLLHUP | EPOLLERR)) != 0) readable_ = true;
+  if (tls_ && tls_->wants_write() && (events & EPOLLOUT) != 0) readable_ = true;  // a read to retry
   if (writing_ && (events & (EPOLLOUT | EPOLLHUP | EPOLLERR)) != 0) flush();
   if (lingering_) return drop_input();
   if (reads_ && readable_ && fd_ >= 0) read_now();
@@ -116,7 +141,7 @@ void UpgradedConnection::read(bool on) {
 void UpgradedConnection::read_now() {
   auto keep = shared_from_this();  // the protocol may close the socket and let go of itself
   while (fd_ >= 0 && reads_ && readable_ && !lingering_) {
-    ssize_t n = ::recv(fd_, read_buffer(), kReadSize, 0);
+    ssize_t n = receive(read_buffer(), kReadSize);
     if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) {
       readable_ = false;
       return;
@@ -157,8 +182,8 @@ void UpgradedConnection::write(Segment segment) {
 // One send of a segment with nothing queued before it: true if the socket took it all.
 bool UpgradedConnection::send_now(Segment& segment) {
   const std::size_t left = segment.size() - segment.sent;
-  ssize_t n =
-      without_eintr([&] { return ::send(fd_, segment.data() + segment.sent, left, MSG_NOSIGNAL); });
+  iovec part{const_cast<char*>(segment.data()) + segment.sent, left};
+  ssize_t n = send_parts(&part, 1);
   if (n >= 0 && static_cast<std::size_t>(n) == left) {
     if (segment.done) segment.done->set_value();
     return true;
@@ -185,10 +210,7 @@ void UpgradedConnection::flush() {
       parts[count++] = {const_cast<char*>(s.data()) + s.sent, s.size() - s.sent};
       offered += s.size() - s.sent;
     }
-    msghdr message{};
-    message.msg_iov = parts.data();
-    message.msg_iovlen = count;
-    ssize_t n = without_eintr([&] { return ::sendmsg(fd_, &message, MSG_NOSIGNAL); });
+    ssize_t n = send_parts(parts.data(), count);
     if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) {
       writing_ = true;
       return;
@@ -260,7 +282,8 @@ void UpgradedConnection::close_after_write() {
 void UpgradedConnection::linger() {
   if (lingering_ || fd_ < 0) return;
   lingering_ = true;
-  if (peer_closed_ || ::shutdown(fd_, SHUT_WR) != 0) return close();
+  int shut = peer_closed_ ? -1 : tls_ ? tls_->shutdown_write(fd_) : ::shutdown(fd_, SHUT_WR);
+  if (shut != 0) return close();
   std::weak_ptr<Endpoint> weak = weak_from_this();
   core_->loop.call_later(kLingerTime, [weak] {
     if (auto self = weak.lock()) self->close();
@@ -291,6 +314,7 @@ void UpgradedConnection::close() noexcept {
   core_->remove(this);
   ::close(fd_);  // also takes it out of the Readiness set
   fd_ = -1;
+  tls_.reset();
   early_.reset();
   queued_ = 0;
   auto segments = std::move(segments_);

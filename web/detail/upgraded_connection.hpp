@@ -7,6 +7,8 @@
 // segments, owned or shared with other sockets (a broadcast frame), within the protocol's bound.
 #pragma once
 
+#include <sys/uio.h>
+
 #include <cstddef>
 #include <memory>
 #include <optional>
@@ -25,6 +27,7 @@ struct Settings;
 namespace gale::web::detail {
 
 class ServerCore;
+class TlsStream;
 
 // One piece of output: owned bytes, or bytes shared with other connections; `done`, if set, is
 // resolved once the whole piece has been handed to the socket.
@@ -42,11 +45,12 @@ class UpgradedConnection : public Endpoint {
  public:
   ~UpgradedConnection() override;
 
-  // The upgrade (Connection::upgrade): the socket `fd`, the HTTP connection's until now, and its
-  // place in the server (`replaced`'s); `unsent`: the rest of the last response, written first;
-  // `readable` / `peer_closed`: what the HTTP connection knew of its input. Reading starts paused.
-  void take_over(std::shared_ptr<ServerCore> core, int fd, std::string unsent, bool readable,
-                 bool peer_closed, Endpoint* replaced);
+  // The upgrade (Connection::upgrade): the socket `fd`, the HTTP connection's until now, with its
+  // TLS session if it has one, and its place in the server (`replaced`'s); `unsent`: the rest of
+  // the last response, written first; `readable` / `peer_closed`: what the HTTP connection knew of
+  // its input. Reading starts paused.
+  void take_over(std::shared_ptr<ServerCore> core, int fd, std::unique_ptr<TlsStream> tls,
+                 std::string unsent, bool readable, bool peer_closed, Endpoint* replaced);
   // Bytes that came right behind the request that upgraded: the protocol's first input.
   void early_input(const char* data, std::size_t size);
   bool peer_gone() const noexcept { return peer_closed_ || fd_ < 0; }
@@ -62,7 +66,7 @@ class UpgradedConnection : public Endpoint {
   void close() noexcept final;
 
  protected:
-  UpgradedConnection() = default;
+  UpgradedConnection();
 
   // --- what the protocol hears
   // Bytes read from the socket (the thread's read buffer: they may be changed in place).
@@ -103,14 +107,17 @@ class UpgradedConnection : public Endpoint {
   void linger();
   void drop_input();
   void peer_went_away() noexcept;
+  // The socket's calls, through the TLS session over HTTPS.
+  ssize_t receive(char* data, std::size_t size);
+  ssize_t send_parts(const iovec* parts, std::size_t count);
 
   std::shared_ptr<ServerCore> core_;
   std::vector<Segment> segments_;
   std::unique_ptr<std::string> early_;  // input read before the protocol asked for it
   RequestHandler* peer_watch_ = nullptr;
-  std::size_t queued_ = 0;  // bytes in segments_ not yet handed to the socket
-  int fd_ = -1;
-  bool reads_ = false;        // the protocol wants input
+  std::size_t queued_ = 0;          // bytes in segments_ not yet handed to the socket
+  std::unique_ptr<TlsStream> tls_;  // wss and event streams over HTTPS only
+  bool reads_ = false;              // the protocol wants input
   bool readable_ = false;     // the kernel said there is input, and no read came back short since
   bool writing_ = false;      // segments wait for room in the socket
   bool peer_closed_ = false;  // end of input (or a reset) seen
