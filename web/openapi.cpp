@@ -1,6 +1,7 @@
 #include "gale/web/openapi.hpp"
 
 #include <fstream>
+#include <set>
 #include <string_view>
 
 #include "gale/loop/error.hpp"
@@ -63,6 +64,23 @@ std::string openapi_path(std::string_view pattern, json& parameters) {
   return out;
 }
 
+// An operationId from the method and the path ("get", "/notes/{id}" -> "get_notes_id"), made unique
+// within the document by a suffix ("_2") when two paths differ only in punctuation.
+std::string operation_id(std::string_view method, std::string_view path,
+                         std::set<std::string>& taken) {
+  std::string id(method);
+  bool word_ended = true;
+  for (char c : path) {
+    const bool word = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9');
+    if (word && word_ended) id += '_';
+    if (word) id += c;
+    word_ended = !word;
+  }
+  std::string unique = id;
+  for (int n = 2; !taken.insert(unique).second; ++n) unique = id + "_" + std::to_string(n);
+  return unique;
+}
+
 json operation(const OperationDoc& op, const json& path_parameters, json& components) {
   json o = json::object();
   if (!op.summary.empty()) o["summary"] = op.summary;
@@ -101,6 +119,7 @@ json openapi_document(const Application& app) {
           {"content",
            {{"application/json", {{"schema", {{"$ref", "#/components/schemas/Error"}}}}}}}}}}}};
   json paths = json::object();
+  std::set<std::string> operation_ids;
   for (const auto& route : app.routes()) {
     if (!route.target->doc || route.pattern.starts_with("^")) continue;
     json path_parameters = json::array();
@@ -108,6 +127,7 @@ json openapi_document(const Application& app) {
     json item = json::object();
     for (const auto& [method, op] : route.target->doc().operations) {
       item[method] = operation(op, path_parameters, components);
+      item[method]["operationId"] = operation_id(method, path, operation_ids);
     }
     paths[path] = std::move(item);
   }

@@ -95,6 +95,12 @@ TEST_CASE("The OpenAPI document shows documented routes, typed path parameters a
 
   json items = doc["paths"]["/items"];
   CHECK(items["get"]["summary"] == "List items");
+  // Each operation has an id of its own, from its method and path (code generators name functions
+  // after them).
+  CHECK(items["get"]["operationId"] == "get_items");
+  CHECK(items["post"]["operationId"] == "post_items");
+  CHECK(item["patch"]["operationId"] == "patch_items_id_rest");
+  CHECK(item["delete"]["operationId"] == "delete_items_id_rest");
   CHECK(items["get"]["parameters"][0]["in"] == "query");
   CHECK(items["get"]["responses"]["200"]["content"]["application/json"]["schema"]["items"] ==
         gale::web::schema_of<Item>());
