@@ -1,8 +1,8 @@
 // Bearer tokens (RFC 6750) as a middleware: the application supplies the check, token -> user.
 //
 //   struct User { std::string name; };
-//   auto auth = gale::web::bearer_auth<User>([&](std::string_view token) ->
-//   gale::Future<std::optional<User>> {
+//   using MaybeUser = gale::Future<std::optional<User>>;
+//   auto auth = gale::web::bearer_auth<User>([&](std::string_view token) -> MaybeUser {
 //     auto row = co_await db.query_opt("SELECT name FROM tokens WHERE token = $1", token);
 //     if (!row) co_return std::nullopt;
 //     co_return User{row->get<std::string>("name")};
