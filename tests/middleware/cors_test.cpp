@@ -86,7 +86,7 @@ TEST_CASE(
   CHECK(header(missing, "Access-Control-Allow-Origin") == "https://app.example");
 }
 
-TEST_CASE("CORS: a preflight is answered without the handler; refused ones get 403 and no ACAO",
+TEST_CASE("CORS: a preflight is answered without the handler, refused ones get 403 and no ACAO",
           "[api]") {
   Application app({{"/notes", gale::web::handler<Notes>()}}, gale::testing::quiet_settings());
   app.use(gale::web::cors(app_origin()));
@@ -133,7 +133,7 @@ TEST_CASE("CORS: a preflight is answered without the handler; refused ones get 4
   CHECK(header(plain, "Access-Control-Allow-Origin") == "https://app.example");
 }
 
-TEST_CASE("CORS with credentials echoes the origin and never '*'; any origin without them is '*'",
+TEST_CASE("CORS with credentials echoes the origin and never '*', any origin without them is '*'",
           "[api]") {
   CorsOptions any;
   any.allow_origins = {"*"};
