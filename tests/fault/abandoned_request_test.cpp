@@ -17,23 +17,20 @@
 #include "gale/web/testing.hpp"
 #include "gale/web/web.hpp"
 #include "support/env.hpp"
+#include "support/ports.hpp"
 #include "techempower/app.hpp"
 
 using namespace std::chrono_literals;
 using gale::Clock;
 using gale::Future;
 using gale::IOLoop;
+using gale::testing::port_of;
 using nlohmann::json;
 
 namespace {
 
 constexpr auto kWait = 2s;        // serverSelectionTimeoutMS: the pool's wait timeout
 constexpr auto kMargin = 1500ms;  // the request's own finds, HTTP and a busy machine
-
-int port_of(const std::string& uri) {
-  auto colon = uri.rfind(':');
-  return std::stoi(uri.substr(colon + 1, uri.find('/', colon) - colon - 1));
-}
 
 // The world collection of the TechEmpower app (ids 1..10000 as strings), in a database of this
 // test's own; seeded once, kept between runs.

@@ -12,18 +12,15 @@
 #include "gale/loop/loop.hpp"
 #include "gale/pg/pg.hpp"
 #include "support/env.hpp"
+#include "support/ports.hpp"
 
 using namespace std::chrono_literals;
 using gale::ErrorKind;
 using gale::Future;
 using gale::IOLoop;
+using gale::testing::port_of;
 
 namespace {
-
-int port_of(const std::string& uri) {
-  auto colon = uri.rfind(':');
-  return std::stoi(uri.substr(colon + 1, uri.find('/', colon) - colon - 1));
-}
 
 std::string through(const fault::FaultProxy& proxy) {
   return "postgresql://gale:gale@127.0.0.1:" + std::to_string(proxy.port()) +

@@ -20,11 +20,13 @@
 #include "support/crud_process.hpp"
 #include "support/env.hpp"
 #include "support/json_request.hpp"
+#include "support/ports.hpp"
 
 using namespace std::chrono_literals;
 using gale::Clock;
 using gale::Future;
 using gale::IOLoop;
+using gale::testing::port_of;
 using nlohmann::json;
 
 namespace {
@@ -154,11 +156,6 @@ void run_phases(const Backend& backend, gale::testing::CrudProcess& app, fault::
   std::printf("[figures] %s healed: first 2xx %.0f ms later; proxy: %zu connections, %zu reset\n",
               backend.name, std::chrono::duration<double, std::milli>(back).count(),
               proxy.connections(), proxy.resets());
-}
-
-int port_of(const std::string& uri) {
-  auto colon = uri.rfind(':');
-  return std::stoi(uri.substr(colon + 1, uri.find('/', colon) - colon - 1));
 }
 
 }  // namespace

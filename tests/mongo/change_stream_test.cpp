@@ -17,6 +17,7 @@
 #include "mongo/support.hpp"
 #include "support/change_stream_server.hpp"
 #include "support/log_capture.hpp"
+#include "support/ports.hpp"
 #include "support/server_skips.hpp"
 
 using namespace std::chrono_literals;
@@ -25,6 +26,7 @@ using gale::mongo::ChangeStream;
 using gale::mongo::ChangeStreamOptions;
 using gale::mongo::Client;
 using gale::mongo::json;
+using gale::testing::port_of;
 
 namespace {
 
@@ -36,12 +38,6 @@ using gale::testing::change_stream_server;
 using gale::testing::say_skip;
 
 // The port of a one-host URI: mongodb://127.0.0.1:23100/...
-int port_of(const std::string& uri) {
-  auto host = uri.find("://") + 3;
-  auto colon = uri.find(':', host);
-  return std::stoi(uri.substr(colon + 1));
-}
-
 struct Fixture {
   explicit Fixture(std::string server_name, const std::string& uri)
       : server(std::move(server_name)),

@@ -23,6 +23,8 @@
 #include "gale/loop/sleep.hpp"
 #include "mongo/support.hpp"
 #include "support/change_stream_server.hpp"
+#include "support/ports.hpp"
+#include "support/stop_when.hpp"
 
 using namespace std::chrono_literals;
 using gale::Future;
@@ -32,6 +34,8 @@ using gale::mongo::Client;
 using gale::mongo::Collection;
 using gale::mongo::Cursor;
 using gale::mongo::json;
+using gale::testing::port_of;
+using gale::testing::stop_when;
 
 namespace {
 
@@ -51,13 +55,6 @@ std::optional<std::string> cursor_server() {
 
 std::string client_uri(const std::string& uri) {
   return gale::testing::with_options(uri, "serverSelectionTimeoutMS=5000");
-}
-
-// The port of a one-host URI: mongodb://127.0.0.1:23100/...
-int port_of(const std::string& uri) {
-  auto host = uri.find("://") + 3;
-  auto colon = uri.find(':', host);
-  return std::stoi(uri.substr(colon + 1));
 }
 
 // A client straight to the server, or through `proxy` (which can hold the replies: then a
@@ -104,21 +101,6 @@ Future<void> own_cursor(Collection coll, std::int64_t* id, fault::FaultProxy* pr
   while (co_await cursor.next()) {
   }
   (void)first;
-}
-
-// Runs the loop until a callback stops it, once `ready()` holds (or after 10 s).
-void stop_when(IOLoop& loop, std::function<bool()> ready) {
-  const auto until = gale::Clock::now() + 10s;
-  auto check = std::make_shared<gale::Callback>();
-  *check = [&loop, ready, until, weak = std::weak_ptr<gale::Callback>(check)] {
-    if (ready() || gale::Clock::now() > until) {
-      loop.stop();
-    } else if (auto again = weak.lock()) {
-      loop.call_later(20ms, [again] { (*again)(); });
-    }
-  };
-  loop.call_later(20ms, [check] { (*check)(); });
-  loop.start();
 }
 
 std::vector<json> documents(int n) {

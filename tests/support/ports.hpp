@@ -6,6 +6,8 @@
 #include <unistd.h>
 
 #include <cstdint>
+#include <string>
+#include <string_view>
 
 namespace gale::testing {
 
@@ -31,6 +33,15 @@ inline bool port_open(int port) {
   bool ok = connect(fd, reinterpret_cast<sockaddr*>(&a), sizeof a) == 0;
   close(fd);
   return ok;
+}
+
+// The port of a one-host URI: "postgresql://u:p@127.0.0.1:26188/gale" and
+// "mongodb://127.0.0.1:23100/?x=1" give 26188 and 23100 (the test servers' URIs always name one).
+inline int port_of(std::string_view uri) {
+  auto start = uri.find("://");
+  start = start == std::string_view::npos ? 0 : start + 3;
+  auto authority = uri.substr(start, uri.find_first_of("/?", start) - start);
+  return std::stoi(std::string(authority.substr(authority.rfind(':') + 1)));
 }
 
 }  // namespace gale::testing
