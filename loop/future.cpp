@@ -49,6 +49,9 @@ void StateBase::mark_value() noexcept {
 void StateBase::wake() noexcept {
   std::coroutine_handle<> first = std::exchange(waiter_, {});
   std::unique_ptr<MoreWaiters> more = std::move(more_);
+  // A coroutine that waits takes the error when it resumes; one that a closing loop destroys
+  // instead (schedule_resume) never can, and its failure is no unretrieved error either.
+  if (first || (more && !more->handles.empty())) observed_ = true;
   if (first) schedule_resume(first);
   if (more) {
     for (auto handle : more->handles) schedule_resume(handle);

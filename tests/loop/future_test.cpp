@@ -230,6 +230,27 @@ TEST_CASE("an unobserved failed Future logs its error, and an observed one does 
   CHECK(logs.contains("never retrieved: unavailable: deliberate failure"));
 }
 
+TEST_CASE("a failure handed to a coroutine that a closing loop destroys is not logged",
+          "[future]") {
+  static const char key = 0;
+  struct FailsWhenDestroyed {
+    Promise<void> promise;
+    ~FailsWhenDestroyed() {
+      promise.set_exception(std::make_exception_ptr(Error(ErrorKind::unavailable, "closing now")));
+    }
+  };
+  gale::testing::LogCapture logs;
+  {
+    IOLoop loop;
+    auto holder = std::make_shared<FailsWhenDestroyed>();
+    auto waiting = [](Future<void> f) -> Future<void> { co_await std::move(f); };
+    auto waiter = waiting(holder->promise.get_future());
+    loop.local(&key) = std::move(holder);  // destroyed while the loop closes
+    CHECK_FALSE(waiter.done());
+  }  // the waiter is woken with the error while the loop closes, and destroyed
+  CHECK_FALSE(logs.contains("closing now"));
+}
+
 TEST_CASE("100,000 concurrent coroutines on one loop all complete", "[future]") {
   IOLoop loop;
   constexpr int kCount = 100'000;
