@@ -40,17 +40,21 @@ endif()
 # traces name their functions. Not pushed on users: docs/install.md says how to opt in.
 add_link_options(-rdynamic)
 
-set(GALE_INCLUDE_ROOT ${CMAKE_BINARY_DIR}/include)
-file(MAKE_DIRECTORY ${GALE_INCLUDE_ROOT}/gale)
-# <gale/gale.hpp>, every layer in one include.
-if(NOT EXISTS ${GALE_INCLUDE_ROOT}/gale/gale.hpp)
-  file(CREATE_LINK ${PROJECT_SOURCE_DIR}/include/gale/gale.hpp ${GALE_INCLUDE_ROOT}/gale/gale.hpp
-    SYMBOLIC)
-endif()
+# Each layer keeps the headers users may include in <dir>/include/gale/<name>/ (the public tree,
+# installed) and its private headers beside its sources in <dir>/ (never installed). Both are
+# spelled <gale/<name>/...>: the public ones through each layer's <dir>/include, the private ones
+# through build/private-include, a root of links to the layer folders that only the layers
+# themselves and the gale_internals target (white-box tests, fuzzers) see.
+set(GALE_PRIVATE_INCLUDE_ROOT ${CMAKE_BINARY_DIR}/private-include)
+file(MAKE_DIRECTORY ${GALE_PRIVATE_INCLUDE_ROOT}/gale)
+add_library(gale_internals INTERFACE)
+target_include_directories(gale_internals INTERFACE $<BUILD_INTERFACE:${GALE_PRIVATE_INCLUDE_ROOT}>)
 
-# gale_header_root(<name> <dir>): headers of <dir> become <gale/<name>/...>.
+# gale_header_root(<name> <dir>): <dir>/include/gale/<name>/ holds the layer's public headers, and
+# its private ones (<dir>/detail/..., <dir>/connection.hpp) become <gale/<name>/...> for the layer
+# itself and gale_internals.
 function(gale_header_root name dir)
-  set(link ${GALE_INCLUDE_ROOT}/gale/${name})
+  set(link ${GALE_PRIVATE_INCLUDE_ROOT}/gale/${name})
   if(NOT EXISTS ${link})
     file(CREATE_LINK ${CMAKE_CURRENT_SOURCE_DIR}/${dir} ${link} SYMBOLIC)
   endif()
@@ -68,8 +72,10 @@ function(gale_layer target)
   set_target_properties(${target} PROPERTIES EXPORT_NAME ${short} POSITION_INDEPENDENT_CODE ON
     VERSION ${PROJECT_VERSION} SOVERSION ${PROJECT_VERSION_MAJOR}.${PROJECT_VERSION_MINOR}
     INSTALL_RPATH "\$ORIGIN")  # a shared layer finds the layers it needs beside it
-  target_include_directories(${target} PUBLIC
-    $<BUILD_INTERFACE:${GALE_INCLUDE_ROOT}> $<INSTALL_INTERFACE:include>)
+  target_include_directories(${target}
+    PUBLIC $<BUILD_INTERFACE:${CMAKE_CURRENT_SOURCE_DIR}/include>
+           $<BUILD_INTERFACE:${PROJECT_SOURCE_DIR}/include> $<INSTALL_INTERFACE:include>
+    PRIVATE ${GALE_PRIVATE_INCLUDE_ROOT})
   target_link_libraries(${target} PRIVATE $<BUILD_INTERFACE:gale_warnings>)
   set_property(GLOBAL APPEND PROPERTY GALE_LAYERS ${target})
 endfunction()

@@ -15,8 +15,8 @@ foreach(root IN LISTS roots)
   string(REPLACE "=" ";" pair ${root})
   list(GET pair 0 name)
   list(GET pair 1 dir)
-  install(DIRECTORY ${dir}/ DESTINATION ${CMAKE_INSTALL_INCLUDEDIR}/gale/${name}
-    FILES_MATCHING PATTERN "*.hpp")
+  # The public tree only: private headers stay in <dir>/ (cmake/GaleBuild.cmake).
+  install(DIRECTORY ${dir}/include/ DESTINATION ${CMAKE_INSTALL_INCLUDEDIR})
 endforeach()
 
 get_property(deps GLOBAL PROPERTY GALE_CONFIG_DEPENDENCIES)

@@ -10,10 +10,10 @@
 
 #include "gale/loop/detail/ready_queue.hpp"
 #include "gale/loop/detail/run_guarded.hpp"
-#include "gale/loop/detail/step_tracking.hpp"
 #include "gale/loop/detail/timer_queue.hpp"
 #include "gale/loop/detail/watchdog.hpp"
 #include "gale/loop/fork_guard.hpp"
+#include "gale/loop/impl/step_tracking.hpp"
 #include "gale/loop/log.hpp"
 
 namespace gale {

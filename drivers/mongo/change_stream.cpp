@@ -1,4 +1,5 @@
 #include "gale/mongo/change_stream.hpp"
+#include "gale/mongo/bson.hpp"
 
 #include <algorithm>
 
@@ -57,11 +58,11 @@ Document aggregate_command(const ChangeStreamState& cs, const Start& start) {
                      static_cast<int>(o.full_document_before_change.size()));
   }
   if (start.resume_after) {
-    bson_t v = start.resume_after->view();
+    bson_t v = bson_view(*start.resume_after);
     bson_append_document(&spec, "resumeAfter", -1, &v);
   }
   if (start.start_after) {
-    bson_t v = start.start_after->view();
+    bson_t v = bson_view(*start.start_after);
     bson_append_document(&spec, "startAfter", -1, &v);
   }
   if (start.start_at_operation_time) {
@@ -100,7 +101,7 @@ void after_batch(ChangeStreamState& cs) {
 }
 
 std::optional<Timestamp> operation_time_of(const Document& reply) {
-  bson_t doc = reply.view();
+  bson_t doc = bson_view(reply);
   bson_iter_t it;
   if (!bson_iter_init_find(&it, &doc, "operationTime") || !BSON_ITER_HOLDS_TIMESTAMP(&it)) {
     return std::nullopt;
@@ -191,7 +192,7 @@ std::optional<json> take(ChangeStreamState& cs) {
     throw MongoError(ErrorKind::internal, "a change stream batch holds a non-document");
   }
   Document event = Document::from_trusted(data, len);
-  bson_t view = event.view();
+  bson_t view = bson_view(event);
   bson_iter_t id;
   if (!bson_iter_init_find(&id, &view, "_id") || !BSON_ITER_HOLDS_DOCUMENT(&id)) {
     shut(cs);

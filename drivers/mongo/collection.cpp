@@ -1,4 +1,5 @@
 #include "gale/mongo/collection.hpp"
+#include "gale/mongo/bson.hpp"
 
 #include <algorithm>
 
@@ -12,8 +13,8 @@ namespace gale::mongo {
 
 using detail::CommandBuilder;
 using detail::read_op;
-using detail::write_op;
 using detail::Retry;
+using detail::write_op;
 
 namespace {
 
@@ -71,7 +72,7 @@ std::pair<Document, json> with_id(const json& document) {
     bson_destroy(&b);
     throw;
   }
-  Document d(&b);
+  Document d = from_bson(&b);
   bson_destroy(&b);
   return {std::move(d), id};
 }
@@ -197,7 +198,7 @@ std::vector<Batch> plan(const std::vector<WriteModel>& requests, const std::vect
 // The counters of a write reply, read in place; only errors and upserts become JSON.
 void read_batch_reply(const Document& reply, const Batch& batch, BulkWriteResult& result,
                       std::vector<WriteError>& errors) {
-  bson_t doc = reply.view();
+  bson_t doc = bson_view(reply);
   bson_iter_t it;
   std::int64_t n = 0, modified = 0;
   json upserted, write_errors, concern_error;
@@ -484,7 +485,7 @@ Document find_command(const std::string& name, const json& filter, const FindOpt
 
 // The first document of a cursor reply's firstBatch, as JSON.
 std::optional<json> first_of_batch(const Document& reply) {
-  bson_t doc = reply.view();
+  bson_t doc = bson_view(reply);
   bson_iter_t it, first;
   if (!bson_iter_init(&it, &doc) ||
       !bson_iter_find_descendant(&it, "cursor.firstBatch.0", &first)) {

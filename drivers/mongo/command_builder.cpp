@@ -1,4 +1,5 @@
 #include "gale/mongo/command_builder.hpp"
+#include "gale/mongo/bson.hpp"
 
 #include "gale/loop/error.hpp"
 

@@ -11,6 +11,7 @@
 #include <string_view>
 #include <vector>
 
+#include "gale/mongo/bson.hpp"
 #include "gale/mongo/document.hpp"
 
 namespace gale::mongo::detail {
@@ -48,7 +49,7 @@ class CommandBuilder {
   // A key pattern / sort: {"a": 1} or [["a", 1], ["b", -1]] (order kept); null: nothing.
   CommandBuilder& keys(std::string_view key, const nlohmann::json& value);
   CommandBuilder& doc(std::string_view key, const Document& d) {
-    bson_t v = d.view();
+    bson_t v = bson_view(d);
     bson_append_document(&b_, key.data(), static_cast<int>(key.size()), &v);
     return *this;
   }
@@ -66,7 +67,7 @@ class CommandBuilder {
     return *this;
   }
   bson_t* raw() noexcept { return &b_; }
-  Document done() const { return Document(&b_); }
+  Document done() const { return from_bson(&b_); }
 
  private:
   struct Box {

@@ -1,4 +1,5 @@
 #include "gale/mongo/connection.hpp"
+#include "gale/mongo/bson.hpp"
 
 #include <sys/utsname.h>
 
@@ -48,7 +49,7 @@ double elapsed_ms(Clock::time_point since) {
 
 // Whether a reply has `key: true` (a boolean).
 bool reply_true(const Document& reply, const char* key) {
-  bson_t doc = reply.view();
+  bson_t doc = bson_view(reply);
   bson_iter_t it;
   return bson_iter_init_find(&it, &doc, key) && BSON_ITER_HOLDS_BOOL(&it) && bson_iter_bool(&it);
 }
@@ -177,7 +178,7 @@ Document Connection::hello_command() const {
     BSON_APPEND_UTF8(&cmd, "saslSupportedMechs", user.c_str());
   }
   BSON_APPEND_UTF8(&cmd, "$db", "admin");
-  Document body(&cmd);
+  Document body = from_bson(&cmd);
   bson_destroy(&cmd);
   return body;
 }
@@ -193,7 +194,7 @@ Document Connection::heartbeat_command() const {
     BSON_APPEND_BOOL(&cmd, "helloOk", true);
   }
   BSON_APPEND_UTF8(&cmd, "$db", "admin");
-  Document body(&cmd);
+  Document body = from_bson(&cmd);
   bson_destroy(&cmd);
   return body;
 }
@@ -316,7 +317,7 @@ Future<void> Connection::authenticate(Clock::time_point deadline) {
   ScramConversation scram(hash, cred.username, cred.password);
 
   auto payload_of = [](const Document& reply) {
-    bson_t doc = reply.view();
+    bson_t doc = bson_view(reply);
     bson_iter_t it;
     std::string out;
     if (bson_iter_init_find(&it, &doc, "payload") && BSON_ITER_HOLDS_BINARY(&it)) {
@@ -346,7 +347,7 @@ Future<void> Connection::authenticate(Clock::time_point deadline) {
       bson_append_document_end(&cmd, &opts);
     }
     BSON_APPEND_UTF8(&cmd, "$db", cred.source.c_str());
-    Document d(&cmd);
+    Document d = from_bson(&cmd);
     bson_destroy(&cmd);
     return d;
   };

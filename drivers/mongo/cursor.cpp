@@ -1,4 +1,5 @@
 #include "gale/mongo/cursor.hpp"
+#include "gale/mongo/bson.hpp"
 
 #include "gale/loop/log.hpp"
 #include "gale/mongo/command_builder.hpp"
@@ -10,7 +11,7 @@ namespace detail {
 
 void load_batch(CursorState& s, Document reply) {
   s.batch = std::move(reply);
-  bson_t doc = s.batch.view();
+  bson_t doc = bson_view(s.batch);
   bson_iter_t it, cursor;
   s.have_batch = false;
   s.post_batch_resume_token.reset();

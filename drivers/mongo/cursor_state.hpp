@@ -6,6 +6,7 @@
 #include <optional>
 #include <string>
 
+#include "gale/mongo/bson.hpp"
 #include "gale/mongo/document.hpp"
 #include "gale/mongo/operation.hpp"
 

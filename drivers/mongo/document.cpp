@@ -1,4 +1,4 @@
-#include "gale/mongo/document.hpp"
+#include "gale/mongo/bson.hpp"
 
 #include <cmath>
 #include <cstdlib>
@@ -460,8 +460,9 @@ std::vector<std::uint8_t> encode(const J& value) {
 
 Document::Document(const json& value) : bytes_(encode(value)) {}
 Document::Document(const ordered_json& value) : bytes_(encode(value)) {}
-Document::Document(const bson_t* bson)
-    : bytes_(bson_get_data(bson), bson_get_data(bson) + bson->len) {}
+Document from_bson(const bson_t* bson) {
+  return Document::from_trusted(bson_get_data(bson), bson->len);
+}
 
 Document Document::from_bytes(std::string_view bytes) {
   if (bytes.size() < 5) invalid("a BSON document needs at least 5 bytes");
@@ -495,19 +496,19 @@ Document Document::from_trusted(const std::uint8_t* data, std::size_t size) {
   return d;
 }
 
-bson_t Document::view() const {
+bson_t bson_view(const Document& document) {
   bson_t b;
-  if (!bson_init_static(&b, bytes_.data(), bytes_.size())) invalid("corrupt BSON document");
+  if (!bson_init_static(&b, document.data(), document.size())) invalid("corrupt BSON document");
   return b;
 }
 
 json Document::to_json() const {
-  bson_t b = view();
+  bson_t b = bson_view(*this);
   return bson_to_json<json>(&b);
 }
 
 ordered_json Document::to_ordered_json() const {
-  bson_t b = view();
+  bson_t b = bson_view(*this);
   return bson_to_json<ordered_json>(&b);
 }
 

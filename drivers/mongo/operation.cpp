@@ -1,4 +1,5 @@
 #include "gale/mongo/operation.hpp"
+#include "gale/mongo/bson.hpp"
 
 #include <openssl/rand.h>
 
@@ -26,7 +27,7 @@ std::string hosts_of(const ClientSettings& s) {
 Document finish_command(const Operation& op, const ServerSession* session,
                         const Topology& topology) {
   bson_t cmd;
-  bson_t body = op.body.view();
+  bson_t body = bson_view(op.body);
   bson_init(&cmd);
   bson_concat(&cmd, &body);
   BSON_APPEND_UTF8(&cmd, "$db", op.database.c_str());
@@ -49,7 +50,7 @@ Document finish_command(const Operation& op, const ServerSession* session,
       append_json(&cmd, "$readPreference", nlohmann::json{{"mode", "primaryPreferred"}});
     }
   }
-  Document d(&cmd);
+  Document d = from_bson(&cmd);
   bson_destroy(&cmd);
   return d;
 }

@@ -1,4 +1,5 @@
 #include "gale/mongo/reply.hpp"
+#include "gale/mongo/bson.hpp"
 
 #include <string>
 #include <vector>
@@ -57,7 +58,7 @@ MongoError error_from_reply(const bson_t* reply) {
 }
 
 void check_reply(const Document& reply) {
-  bson_t doc = reply.view();
+  bson_t doc = bson_view(reply);
   bson_iter_t it;
   bool ok = bson_iter_init_find(&it, &doc, "ok") && iter_int(&it).value_or(0) == 1;
   if (!ok) throw error_from_reply(&doc);
@@ -76,7 +77,7 @@ void check_reply(const Document& reply) {
 }
 
 std::optional<std::int64_t> reply_int(const Document& reply, const char* path) {
-  bson_t doc = reply.view();
+  bson_t doc = bson_view(reply);
   bson_iter_t it, found;
   if (!bson_iter_init(&it, &doc) || !bson_iter_find_descendant(&it, path, &found)) {
     return std::nullopt;

@@ -7,6 +7,7 @@
 #include <optional>
 #include <string>
 
+#include "gale/mongo/bson.hpp"
 #include "gale/mongo/document.hpp"
 #include "gale/mongo/error.hpp"
 

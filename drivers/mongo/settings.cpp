@@ -12,6 +12,7 @@
 #include "gale/loop/detail/enum_table.hpp"
 #include "gale/loop/error.hpp"
 #include "gale/loop/log.hpp"
+#include "gale/mongo/bson.hpp"
 #include "gale/mongo/document.hpp"
 
 namespace gale::mongo {

@@ -1,4 +1,5 @@
 #include "gale/mongo/wire.hpp"
+#include "gale/mongo/bson.hpp"
 
 #include <snappy-c.h>
 #include <zlib.h>
@@ -84,7 +85,7 @@ Reply decode_msg(const Header& h, std::span<const std::uint8_t> m) {
     if (kind == 0) {
       if (have_body) protocol_error("two body sections");
       r.body = Document::from_trusted(m.data() + pos, len);
-      bson_t view = r.body.view();
+      bson_t view = bson_view(r.body);
       bson_iter_t it;
       if (!bson_iter_init(&it, &view)) protocol_error("the reply body is not a BSON document");
       have_body = true;

@@ -2,7 +2,7 @@
 
 #include <asio/post.hpp>
 
-#include "gale/loop/detail/step_tracking.hpp"
+#include "gale/loop/impl/step_tracking.hpp"
 
 namespace gale::detail {
 

@@ -3,7 +3,7 @@
 #include <utility>
 
 #include "gale/loop/detail/run_guarded.hpp"
-#include "gale/loop/detail/step_tracking.hpp"
+#include "gale/loop/impl/step_tracking.hpp"
 
 namespace gale::detail {
 

@@ -10,7 +10,7 @@
 #include <mutex>
 #include <thread>
 
-#include "gale/loop/detail/step_tracking.hpp"
+#include "gale/loop/impl/step_tracking.hpp"
 
 namespace gale::detail {
 

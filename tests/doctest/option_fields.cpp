@@ -6,7 +6,6 @@
 #include <gale/loop/executor.hpp>
 #include <gale/mongo/mongo.hpp>
 #include <gale/pg/pg.hpp>
-#include <gale/pool/pool_options.hpp>
 #include <gale/web/web.hpp>
 
 namespace gale::doctest_fields {
@@ -65,8 +64,6 @@ pg::ClientOptions pg_options_last{.tls_verify = true};
 pg::TransactionOptions transaction_first{.isolation = pg::Isolation::server_default};
 pg::TransactionOptions transaction_last{.deferrable = false};
 
-PoolOptions pool_first{.name = {}};
-PoolOptions pool_last{.maintenance_interval = {}};
 Executor::Options executor_first{.threads = 0};
 Executor::Options executor_last{.max_queue = 1};
 

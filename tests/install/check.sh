@@ -3,8 +3,11 @@
 # check.sh shared <gale source dir> <scratch dir> <consumer source dir> [extra flags]
 # Installs gale into a scratch prefix (static: from its build tree; shared: configured and built
 # anew with BUILD_SHARED_LIBS=ON, libraries only), checks that the exported targets name no path
-# of this machine and push no link flag on users, then builds and runs a consumer project that
-# finds gale with find_package(gale), and checks that a handler with no return fails its build.
+# of this machine and push no link flag on users, that only the public headers are installed
+# (public_headers.txt, beside this script) and that each compiles alone, then builds and runs a
+# consumer project that finds gale with find_package(gale), checks that its program (every layer,
+# through <gale/gale.hpp>) included no header of asio, http_parser, libbson, libmongoc, libpq or
+# OpenSSL, and that a handler with no return fails its build.
 set -euo pipefail
 mode=$1 from=$2 scratch=$3 source=$4 extra=${5:-}
 rm -rf "$scratch"
@@ -45,6 +48,29 @@ if grep -n -e '-rdynamic' <<< "$exports"; then
   echo "check.sh: the exported targets push -rdynamic on users" >&2
   exit 1
 fi
+# Only the public tree is installed: what public_headers.txt lists, and nothing under detail/.
+(cd "$prefix/include" && find . -type f | sed 's#^\./##' | LC_ALL=C sort) > "$scratch/installed.txt"
+if ! LC_ALL=C sort "$source/public_headers.txt" | diff "$scratch/installed.txt" - > "$log"; then
+  cat "$log"
+  echo "check.sh: the installed headers (<) differ from tests/install/public_headers.txt (>)" >&2
+  exit 1
+fi
+if grep -n '/detail/' "$scratch/installed.txt"; then
+  echo "check.sh: a private header (detail/) is installed" >&2
+  exit 1
+fi
+# Each public header compiles on its own (once, in the static check).
+if [ "$mode" = static ]; then
+  bson_flags=$(pkg-config --cflags libbson-1.0)
+  export prefix bson_flags scratch
+  # shellcheck disable=SC2016
+  if ! xargs -P "$(nproc)" -I{} sh -c 'echo "#include <{}>" | ${CXX:-c++} -std=c++20 -fsyntax-only \
+      -Werror -Wall -Wextra -I"$prefix/include" $bson_flags -x c++ - 2> "$scratch/alone.$$.log" ||
+      { cat "$scratch/alone.$$.log"; echo "check.sh: <{}> does not compile alone" >&2; exit 255; }' \
+      < "$scratch/installed.txt"; then
+    exit 1
+  fi
+fi
 run cmake -S "$source" -B "$scratch/build" -G Ninja -DCMAKE_PREFIX_PATH="$prefix" \
   -DCMAKE_CXX_FLAGS="$extra" -DCMAKE_EXE_LINKER_FLAGS="$extra"
 run cmake --build "$scratch/build"
@@ -54,6 +80,15 @@ if [ "$mode" = shared ]; then
     { echo "check.sh: the consumer is not linked to libgale_web.so" >&2; exit 1; }
 fi
 "$scratch/build/consumer"
+"$scratch/build/bson_interop"
+# What <gale/gale.hpp> brought into the consumer: no header of the libraries gale uses privately.
+ninja -C "$scratch/build" -t deps CMakeFiles/consumer.dir/main.cpp.o > "$scratch/deps.txt"
+grep -q 'gale/gale.hpp' "$scratch/deps.txt" || { echo "check.sh: no header dependencies recorded" >&2; exit 1; }
+if grep -E '/asio/|/asio\.hpp|http_parser\.h|/libbson-1\.0/|/libmongoc-1\.0/|libpq-fe\.h|/postgresql/|/openssl/' \
+    "$scratch/deps.txt"; then
+  echo "check.sh: a public header includes a header of a library gale uses privately" >&2
+  exit 1
+fi
 
 # A handler whose body neither co_awaits nor returns is an error, not a warning.
 if cmake --build "$scratch/build" --target no_return > "$log" 2>&1; then
@@ -62,4 +97,5 @@ if cmake --build "$scratch/build" --target no_return > "$log" 2>&1; then
 fi
 grep -q -e '-Werror=return-type' -e 'error: no return statement' "$log" ||
   { cat "$log"; echo "check.sh: no_return failed for another reason" >&2; exit 1; }
-echo "check.sh: $mode: installed, consumer built and passed, a handler with no return refused"
+echo "check.sh: $mode: only the public headers installed, consumer built and passed, no private" \
+  "library's header in it, a handler with no return refused"

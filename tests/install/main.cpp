@@ -1,7 +1,8 @@
 // A project outside gale that uses every layer through the installed package, the way the README
 // shows it: one include, a Services holder made after listen() (after any fork), handlers that
 // reach it, PostgreSQL and MongoDB queries awaited inside a handler, the loop's gather and
-// with_timeout, and the test server. Exits 0 when every check holds; prints what failed otherwise.
+// with_timeout, the test server, and a live feed of a PostgreSQL table's changes. Exits 0 when
+// every check holds; prints what failed otherwise.
 #include <gale/gale.hpp>
 #include <gale/web/testing.hpp>
 
@@ -9,6 +10,8 @@
 #include <cstdlib>
 #include <optional>
 #include <string>
+
+#include <unistd.h>
 
 using namespace std::chrono_literals;
 
@@ -53,6 +56,24 @@ void check(bool ok, const char* what) {
   }
 }
 
+// A table of this process's own (the static and shared checks may run at once), its change log
+// installed, an insert read back from its live feed, then everything dropped.
+std::string live_insert(gale::pg::Client& pg) {
+  const std::string table = "gale_consumer_" + std::to_string(::getpid());
+  return gale::IOLoop::current().run_sync([&]() -> gale::Future<std::string> {
+    co_await pg.execute("CREATE TABLE " + table + " (id bigint PRIMARY KEY)");
+    co_await gale::live::install_change_log(pg, table);
+    auto feed = co_await gale::live::watch(pg, table);
+    co_await pg.execute("INSERT INTO " + table + " VALUES (7)");
+    gale::live::Event event = co_await gale::with_timeout(10s, feed.next());
+    feed.close();
+    const std::string log = gale::live::change_log_name(table);
+    co_await pg.execute_script("DROP TABLE " + table + ", " + log + ", " + log + "_pruned; " +
+                               "DROP SEQUENCE " + log + "_seq; DROP FUNCTION " + log + "_write()");
+    co_return event.is_gap() ? "gap" : event.change.value("operationType", "");
+  });
+}
+
 }  // namespace
 
 int main() {
@@ -89,6 +110,7 @@ int main() {
     co_return 2;
   });
   check(both == 2, "gather of two sleeps");
+  check(live_insert(*services.pg) == "insert", "a live feed saw the row inserted");
   std::printf("consumer: %s\n", failures == 0 ? "every check passed" : "some checks failed");
   return failures == 0 ? 0 : 1;
 }

@@ -2,6 +2,7 @@
 #include <catch2/catch.hpp>
 
 #include "gale/loop/error.hpp"
+#include "gale/mongo/bson.hpp"
 #include "gale/mongo/document.hpp"
 
 using namespace gale::mongo;
@@ -27,7 +28,7 @@ TEST_CASE("relaxed Extended JSON round trips for the types an API uses") {
 TEST_CASE("canonical forms are accepted on input, and query operators stay documents") {
   Document d(
       json{{"n", {{"$numberLong", "5"}}}, {"q", {{"$gt", 3}}}, {"x", {{"$numberInt", "7"}}}});
-  bson_t b = d.view();
+  bson_t b = bson_view(d);
   bson_iter_t it;
   REQUIRE(bson_iter_init_find(&it, &b, "n"));
   CHECK(BSON_ITER_HOLDS_INT64(&it));

@@ -18,6 +18,15 @@ using asio::ip::tcp;
 using gale::Clock;
 using gale::Error;
 using gale::ErrorKind;
+
+// PoolOptions initialized with only its first, then only its last member: a member added without a
+// default initializer fails this build (-Wmissing-field-initializers under -Werror), as the public
+// option structs do in tests/doctest/option_fields.cpp. PoolOptions is internal, so it is checked
+// here.
+namespace gale::pool_option_fields {
+PoolOptions pool_first{.name = {}};
+PoolOptions pool_last{.maintenance_interval = {}};
+}  // namespace gale::pool_option_fields
 using gale::Future;
 using gale::IOLoop;
 

@@ -1,4 +1,4 @@
-#include "gale/web/detail/json_check.hpp"
+#include "gale/web/impl/json_check.hpp"
 
 #include <fmt/format.h>
 

@@ -18,7 +18,7 @@
 #include <type_traits>
 #include <vector>
 
-#include "gale/web/detail/json_check.hpp"
+#include "gale/web/impl/json_check.hpp"
 #include "gale/web/json_fields.hpp"
 
 namespace gale::web::detail {

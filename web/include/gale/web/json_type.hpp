@@ -11,7 +11,7 @@
 
 #include <utility>
 
-#include "gale/web/detail/json_codec.hpp"
+#include "gale/web/impl/json_codec.hpp"
 #include "gale/web/json_fields.hpp"
 #include "gale/web/validation_error.hpp"
 

@@ -6,9 +6,9 @@
 //   every other BSON type in its Extended JSON form. Canonical forms ({"$numberLong": "5"}) are
 //   accepted on input. nlohmann::json sorts object keys; use nlohmann::ordered_json where the order
 //   matters (a compound sort, index keys), or pass a list of [key, value] pairs where documented.
+//   The libbson side (bson_t in and out) is in <gale/mongo/bson.hpp>, so that this header, and
+//   every other public one, needs no libbson header.
 #pragma once
-
-#include <bson/bson.h>
 
 #include <cstddef>
 #include <cstdint>
@@ -29,17 +29,12 @@ class Document {
   // From an Extended JSON object; throws Error(invalid_argument) for anything else.
   Document(const json& value);  // NOLINT(google-explicit-constructor): {{"a", 1}} reads well
   Document(const ordered_json& value);  // NOLINT(google-explicit-constructor)
-  // Copies a bson_t.
-  explicit Document(const bson_t* bson);
-
   // Parses untrusted bytes: the length, the structure and UTF-8 are checked; throws
   // Error(invalid_argument) saying what is wrong.
   static Document from_bytes(std::string_view bytes);
   // Takes bytes already checked (a server reply's body).
   static Document from_trusted(const std::uint8_t* data, std::size_t size);
 
-  // A read-only bson_t over this document's bytes, valid while the Document lives unchanged.
-  bson_t view() const;
   const std::uint8_t* data() const noexcept { return bytes_.data(); }
   std::size_t size() const noexcept { return bytes_.size(); }
   bool empty() const noexcept { return bytes_.size() <= 5; }
@@ -54,18 +49,5 @@ class Document {
  private:
   std::vector<std::uint8_t> bytes_;
 };
-
-// Appends `value` under `key` to `out`, reading Extended JSON wrappers; throws
-// Error(invalid_argument) for an invalid wrapper or a number BSON cannot hold.
-void append_json(bson_t* out, std::string_view key, const json& value);
-void append_json(bson_t* out, std::string_view key, const ordered_json& value);
-// Appends every member of the object `doc` to `out`.
-void append_members(bson_t* out, const json& doc);
-void append_members(bson_t* out, const ordered_json& doc);
-
-// The relaxed Extended JSON of a document, or of the value `iter` points at.
-json to_json(const bson_t* doc);
-ordered_json to_ordered_json(const bson_t* doc);
-json value_to_json(const bson_iter_t* iter);
 
 }  // namespace gale::mongo
