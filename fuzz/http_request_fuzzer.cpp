@@ -28,8 +28,13 @@
 #include "gale/web/application.hpp"
 #include "gale/web/detail/connection.hpp"
 #include "gale/web/http_error.hpp"
+#include "peer_exchange.hpp"
 
 namespace {
+
+using gale_fuzz::Exchange;
+using gale_fuzz::finding;
+using gale_fuzz::Peer;
 
 using namespace gale::web;
 using namespace std::chrono_literals;
@@ -141,47 +146,6 @@ struct Harness {
   Application app;
   std::shared_ptr<detail::ServerCore> core;
 };
-
-using Peer = asio::local::stream_protocol::socket;
-
-struct Exchange : std::enable_shared_from_this<Exchange> {
-  Exchange(asio::io_context& ctx, int fd, std::string_view input) : peer(ctx), request(input) {
-    peer.assign(asio::local::stream_protocol(), fd);
-  }
-
-  void start() {
-    auto self = shared_from_this();
-    asio::async_write(peer, asio::buffer(request), [self](const asio::error_code&, std::size_t) {
-      asio::error_code ignored;
-      self->peer.shutdown(Peer::shutdown_send, ignored);
-    });
-    read();
-  }
-
-  void read() {
-    auto self = shared_from_this();
-    peer.async_read_some(asio::buffer(buffer), [self](const asio::error_code& ec, std::size_t n) {
-      self->response.append(self->buffer.data(), n);
-      if (ec) {
-        self->done.set_value();
-      } else {
-        self->read();
-      }
-    });
-  }
-
-  Peer peer;
-  std::string request;
-  std::string response;
-  std::array<char, 16384> buffer{};
-  gale::Promise<void> done;
-};
-
-[[noreturn]] void finding(const char* what, const std::string& response) {
-  std::fprintf(stderr, "%s; the server sent %zu bytes:\n%.*s\n", what, response.size(),
-               static_cast<int>(std::min<std::size_t>(response.size(), 2000)), response.data());
-  std::abort();
-}
 
 // The status codes of the responses in `out`, read one after the other by their Content-Length
 // (a status line quoted inside a body, say an error message echoing the input, is not one). Stops

@@ -28,12 +28,15 @@
 #include "gale/web/application.hpp"
 #include "gale/web/detail/connection.hpp"
 #include "gale/web/detail/tls_context.hpp"
+#include "peer_exchange.hpp"
 
 namespace {
 
+using gale_fuzz::finding;
+
 using namespace gale::web;
 using namespace std::chrono_literals;
-using Peer = asio::local::stream_protocol::socket;
+using gale_fuzz::Peer;
 
 struct Echo : RequestHandler {
   gale::Future<void> get(std::string_view) override {
@@ -89,32 +92,6 @@ Harness& harness() {
   return *h;
 }
 
-// The raw bytes, then the end of input; reads until the server closes.
-struct Raw : std::enable_shared_from_this<Raw> {
-  Raw(asio::io_context& ctx, int fd, std::string_view input) : peer(ctx), bytes(input) {
-    peer.assign(asio::local::stream_protocol(), fd);
-  }
-  void start() {
-    auto self = shared_from_this();
-    asio::async_write(peer, asio::buffer(bytes), [self](const asio::error_code&, std::size_t) {
-      asio::error_code ignored;
-      self->peer.shutdown(Peer::shutdown_send, ignored);
-    });
-    read();
-  }
-  void read() {
-    auto self = shared_from_this();
-    peer.async_read_some(asio::buffer(buffer), [self](const asio::error_code& ec, std::size_t) {
-      if (ec) return self->done.set_value();
-      self->read();
-    });
-  }
-  Peer peer;
-  std::string bytes;
-  std::array<char, 16384> buffer{};
-  gale::Promise<void> done;
-};
-
 // A TLS client: handshake, the bytes in records of `record` bytes, the end of input (without
 // close_notify), then every response.
 struct Client : std::enable_shared_from_this<Client> {
@@ -166,12 +143,6 @@ struct Client : std::enable_shared_from_this<Client> {
   gale::Promise<void> done;
 };
 
-[[noreturn]] void finding(const char* what, const std::string& response) {
-  std::fprintf(stderr, "%s; the server sent %zu bytes:\n%.*s\n", what, response.size(),
-               static_cast<int>(std::min<std::size_t>(response.size(), 2000)), response.data());
-  std::abort();
-}
-
 void serve(Harness& h, int fd) {
   detail::Socket server_side(h.loop.context().get_executor());
   server_side.assign(asio::ip::tcp::v4(), fd);
@@ -195,7 +166,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   gale::Future<void> done;
   std::shared_ptr<Client> client;
   if (data[0] % 2 == 0) {
-    auto raw = std::make_shared<Raw>(h.loop.context(), fds[1], input);
+    auto raw = std::make_shared<gale_fuzz::Exchange>(h.loop.context(), fds[1], input);
     raw->start();
     done = raw->done.get_future();
   } else {

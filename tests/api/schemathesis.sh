@@ -16,34 +16,15 @@ if [ ! -x "$st" ]; then
   echo "SKIPPED: no schemathesis in $GALE_STATE_DIR/venv-test (run scripts/install-deps)"
   exit 77
 fi
-: "${GALE_TEST_PG_URI:?start the services: eval \"\$(scripts/services start --env)\"}"
-: "${GALE_TEST_MONGO_URI:?start the services}"
-port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
 # PostgreSQL: a table per run, dropped at the end; MongoDB: one collection for every run, so that
 # runs do not pile collections up (what a run creates stays; slugs are drawn at random).
 table=notes_st$$
 [ "$db" = mongo ] && table=notes_st
-log=$(mktemp)
+source "$(dirname "$0")/../support/crud_process.sh"
+start_crud "$crud" "$db" "$table" --live false
 scratch=$(mktemp -d)  # schemathesis keeps its .schemathesis/ where it runs
-"$crud" --db "$db" --port "$port" --address 127.0.0.1 --table "$table" --live false \
-  --pg-uri "$GALE_TEST_PG_URI" --mongo-uri "$GALE_TEST_MONGO_URI" --mongo-database gale_crud_test \
-  2> "$log" &
-pid=$!
-cleanup() {
-  kill "$pid" 2> /dev/null || true
-  wait "$pid" 2> /dev/null || true
-  if [ "$db" = pg ]; then
-    psql -X -q "$GALE_TEST_PG_URI" -c "DROP TABLE IF EXISTS $table" > /dev/null 2>&1 || true
-  fi
-  rm -rf "$log" "$scratch"
-}
-trap cleanup EXIT
-base=http://127.0.0.1:$port
-for _ in $(seq 400); do  # until the schema is made (503 before)
-  [ "$(curl -s -o /dev/null -w "%{http_code}" "$base/notes")" = 200 ] && break
-  kill -0 "$pid" 2> /dev/null || { cat "$log" >&2; echo "FAIL: crud exited at start" >&2; exit 1; }
-  sleep 0.05
-done
+trap 'stop_crud; rm -rf "$scratch"' EXIT
+base=$crud_base
 cd "$scratch"
 "$st" run "$base/openapi.json" --checks all \
   --exclude-checks positive_data_acceptance,unsupported_method \

@@ -7,44 +7,20 @@
 # Usage: crud_binary.sh path/to/crud pg|mongo [workers]
 set -euo pipefail
 crud=$1 db=$2 workers=${3:-1}
-: "${GALE_TEST_PG_URI:?start the services: eval \"\$(scripts/services start --env)\"}"
-: "${GALE_TEST_MONGO_URI:?start the services}"
-port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
 table=notes_bin$$
 # PostgreSQL: a table per run, dropped at the end; MongoDB: one collection that the run leaves
 # empty (the test deletes what it creates), so runs do not pile collections up.
 [ "$db" = mongo ] && table=notes_bin
-log=$(mktemp)
-fail() { echo "FAIL: $*" >&2; cat "$log" >&2; exit 1; }
+source "$(dirname "$0")/../support/crud_process.sh"
+fail() { echo "FAIL: $*" >&2; [ -z "${crud_log:-}" ] || cat "$crud_log" >&2; exit 1; }
 
-# A database that is not pg or mongo: a clear refusal, exit status 2.
-set +e
-"$crud" --db oracle > /dev/null 2> "$log"
-rc=$?
-set -e
-[ "$rc" != 0 ] || fail "--db oracle was accepted"
+# A database that is not pg or mongo: a clear refusal.
+if refusal=$("$crud" --db oracle 2>&1 > /dev/null); then fail "--db oracle was accepted"; fi
+[ -n "$refusal" ] || fail "--db oracle was refused without a message"
 
-"$crud" --db "$db" --port "$port" --address 127.0.0.1 --workers "$workers" --table "$table" \
-  --pg-uri "$GALE_TEST_PG_URI" --mongo-uri "$GALE_TEST_MONGO_URI" --mongo-database gale_crud_test \
-  --cors-origins https://notes.example,http://localhost:3000 2> "$log" &
-pid=$!
-cleanup() {
-  kill "$pid" 2> /dev/null || true
-  wait "$pid" 2> /dev/null || true
-  if [ "$db" = pg ]; then
-    psql -X -q "$GALE_TEST_PG_URI" -c "DROP TABLE IF EXISTS $table, ${table}_changes,
-      ${table}_changes_pruned; DROP SEQUENCE IF EXISTS ${table}_changes_seq;
-      DROP FUNCTION IF EXISTS ${table}_changes_write()" > /dev/null 2>&1 || true
-  fi
-  rm -f "$log"
-}
-trap cleanup EXIT
-base=http://127.0.0.1:$port
-for _ in $(seq 200); do
-  [ "$(curl -s -o /dev/null -w "%{http_code}" "$base/notes")" = 200 ] && break
-  kill -0 "$pid" 2> /dev/null || fail "crud exited at start"
-  sleep 0.05
-done
+start_crud "$crud" "$db" "$table" --workers "$workers" \
+  --cors-origins https://notes.example,http://localhost:3000
+base=$crud_base pid=$crud_pid
 
 json() { python3 -c "import json,sys; d=json.load(sys.stdin); print($1)"; }
 created=$(curl -s -X POST "$base/notes" -H 'Content-Type: application/json' \
