@@ -9,6 +9,11 @@ char lower(char c) noexcept {
   return (c >= 'A' && c <= 'Z') ? static_cast<char>(c - 'A' + 'a') : c;
 }
 
+// Most fields differ from a looked-up name in length: no call for them.
+bool same_name(std::string_view field, std::string_view name) noexcept {
+  return field.size() == name.size() && iequals(field, name);
+}
+
 }  // namespace
 
 bool iequals(std::string_view a, std::string_view b) noexcept {
@@ -21,7 +26,7 @@ bool iequals(std::string_view a, std::string_view b) noexcept {
 
 std::optional<std::string_view> HTTPHeaders::get(std::string_view name) const noexcept {
   for (const auto& [n, v] : fields_) {
-    if (iequals(n, name)) return std::string_view(v);
+    if (same_name(n, name)) return std::string_view(v);
   }
   return std::nullopt;
 }
@@ -34,26 +39,27 @@ std::string_view HTTPHeaders::get(std::string_view name, std::string_view fallba
 std::vector<std::string_view> HTTPHeaders::get_all(std::string_view name) const {
   std::vector<std::string_view> out;
   for (const auto& [n, v] : fields_) {
-    if (iequals(n, name)) out.emplace_back(v);
+    if (same_name(n, name)) out.emplace_back(v);
   }
   return out;
 }
 
 void HTTPHeaders::set(std::string_view name, std::string value) {
   auto first = std::find_if(fields_.begin(), fields_.end(),
-                            [name](const Field& f) { return iequals(f.first, name); });
+                            [name](const Field& f) { return same_name(f.first, name); });
   if (first == fields_.end()) {
+    make_room();
     fields_.emplace_back(std::string(name), std::move(value));
     return;
   }
   first->second = std::move(value);
   auto rest = std::remove_if(first + 1, fields_.end(),
-                             [name](const Field& f) { return iequals(f.first, name); });
+                             [name](const Field& f) { return same_name(f.first, name); });
   fields_.erase(rest, fields_.end());
 }
 
 void HTTPHeaders::erase(std::string_view name) {
-  std::erase_if(fields_, [name](const Field& f) { return iequals(f.first, name); });
+  std::erase_if(fields_, [name](const Field& f) { return same_name(f.first, name); });
 }
 
 }  // namespace gale::web

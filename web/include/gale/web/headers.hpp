@@ -25,6 +25,7 @@ class HTTPHeaders {
 
   // Appends a field (a repeated header keeps every value).
   void add(std::string name, std::string value) {
+    make_room();
     fields_.emplace_back(std::move(name), std::move(value));
   }
   // Replaces every field called `name` by one with this value.
@@ -38,6 +39,12 @@ class HTTPHeaders {
   bool empty() const noexcept { return fields_.empty(); }
 
  private:
+  // The first field reserves a few (a response gets several: CORS, Vary...): one allocation, not
+  // one per growth.
+  void make_room() {
+    if (fields_.capacity() == 0) fields_.reserve(4);
+  }
+
   std::vector<Field> fields_;
 };
 
