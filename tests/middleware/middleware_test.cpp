@@ -215,6 +215,49 @@ TEST_CASE("RequestState keeps one value per type", "[api]") {
   CHECK_THROWS_AS(state.get<double>(), gale::Error);
 }
 
+namespace {
+// Counts its live copies, to check that the state destroys each value once.
+struct Counted {
+  explicit Counted(int* counter, std::size_t pad = 0) : live(counter), payload(pad, 'x') {
+    ++*live;
+  }
+  Counted(const Counted& o) : live(o.live), payload(o.payload) { ++*live; }
+  ~Counted() { --*live; }
+  int* live;
+  std::string payload;
+};
+struct Big {
+  char bytes[gale::web::RequestState::kLocalSize + 1] = {};
+  int tag = 0;
+};
+}  // namespace
+
+TEST_CASE("RequestState: a small value in place, larger ones and replacements on the heap",
+          "[api]") {
+  int live = 0;
+  {
+    gale::web::RequestState state;
+    Counted& first = state.set(Counted(&live, 40));  // in the state's own room
+    CHECK(live == 1);
+    CHECK(&state.get<Counted>() == &first);
+    // Replaced by a copy of itself: built before the old one goes, then the old one is destroyed.
+    Counted& second = state.set(state.get<Counted>());
+    CHECK(live == 1);
+    CHECK(second.payload == std::string(40, 'x'));
+    CHECK(&state.get<Counted>() == &second);
+    state.set(Big{{}, 7});
+    state.set(std::string("a string"));  // the room is free again only once Counted leaves it
+    CHECK(state.get<Big>().tag == 7);
+    CHECK(state.get<std::string>() == "a string");
+    CHECK(state.get<Counted>().payload.size() == 40);
+    state.set(Counted(&live, 1));
+    CHECK(live == 1);
+    CHECK(state.get<Counted>().payload == "x");
+    CHECK(state.get<std::string>() == "a string");
+  }
+  CHECK(live == 0);
+}
+
 TEST_CASE(
     "Request ids: a sane incoming one is kept and else one is made; echoed and in the envelope "
     "and the logs",
