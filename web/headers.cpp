@@ -19,7 +19,8 @@ bool same_name(std::string_view field, std::string_view name) noexcept {
 bool iequals(std::string_view a, std::string_view b) noexcept {
   if (a.size() != b.size()) return false;
   for (std::size_t i = 0; i < a.size(); ++i) {
-    if (lower(a[i]) != lower(b[i])) return false;
+    // Names mostly come as written ("Origin" looked up as "Origin"): no case folding for them.
+    if (a[i] != b[i] && lower(a[i]) != lower(b[i])) return false;
   }
   return true;
 }

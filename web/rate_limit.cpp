@@ -36,7 +36,7 @@ struct RateLimit::Table {
   // The bucket of `key`, moved to the front; a new full one (evicting the last) when unknown.
   Bucket& touch(std::string_view key, const RateLimitOptions& o, Clock::time_point now) {
     if (auto it = index.find(key); it != index.end()) {
-      lru.splice(lru.begin(), lru, it->second);
+      if (it->second != lru.begin()) lru.splice(lru.begin(), lru, it->second);
       return lru.front();
     }
     if (lru.size() >= o.max_clients) {
