@@ -18,8 +18,9 @@ bool same_name(std::string_view field, std::string_view name) noexcept {
 
 bool iequals(std::string_view a, std::string_view b) noexcept {
   if (a.size() != b.size()) return false;
+  // Names mostly come as looked up ("Origin" for "Origin"): one memcmp, no case folding for them.
+  if (a.empty() || std::memcmp(a.data(), b.data(), a.size()) == 0) return true;
   for (std::size_t i = 0; i < a.size(); ++i) {
-    // Names mostly come as written ("Origin" looked up as "Origin"): no case folding for them.
     if (a[i] != b[i] && lower(a[i]) != lower(b[i])) return false;
   }
   return true;

@@ -38,16 +38,19 @@ bool unsafe_header_text(std::string_view s) noexcept {
   constexpr std::uint64_t kOnes = 0x0101010101010101;
   constexpr std::uint64_t kHighs = 0x8080808080808080;
   auto unsafe = [](char c) { return c == '\r' || c == '\n' || c == '\0'; };
-  const char* p = s.data();
-  const char* end = p + s.size();
-  for (; end - p >= 8; p += 8) {
+  auto suspect = [](const char* p) noexcept {
     std::uint64_t word;
     std::memcpy(&word, p, 8);
-    if (((word - kOnes * 0x0e) & ~word & kHighs) != 0 && std::any_of(p, p + 8, unsafe)) {
-      return true;
-    }
+    return ((word - kOnes * 0x0e) & ~word & kHighs) != 0;
+  };
+  const char* p = s.data();
+  const char* end = p + s.size();
+  if (s.size() < 8) return std::any_of(p, end, unsafe);
+  for (; end - p > 8; p += 8) {
+    if (suspect(p) && std::any_of(p, p + 8, unsafe)) return true;
   }
-  return std::any_of(p, end, unsafe);
+  p = end - 8;  // the last 8 bytes, overlapping the words before: no byte-by-byte tail
+  return suspect(p) && std::any_of(p, end, unsafe);
 }
 
 void check_header_text(std::string_view name, std::string_view value) {
