@@ -1,6 +1,7 @@
 #include "gale/web/headers.hpp"
 
 #include <algorithm>
+#include <cstring>
 
 namespace gale::web {
 namespace {
