@@ -55,7 +55,8 @@ Settings harness_settings(const std::string& dir) {
   s.handle_signals = false;
   s.max_header_size = 4096;
   s.max_body_size = 4096;
-  s.header_timeout = 1s;  // also the handshake's
+  s.header_timeout = 1s;
+  s.tls.handshake_timeout = 1s;
   s.tls.certfile = dir + "/cert.pem";
   s.tls.keyfile = dir + "/key.pem";
   return s;

@@ -256,6 +256,7 @@ def optional_client_certificates(port):
 
 
 def stalled_handshake_closed(port):
+    started = time.monotonic()
     silent = socket.create_connection(("127.0.0.1", port), timeout=WAIT)
     stalled = socket.create_connection(("127.0.0.1", port), timeout=WAIT)
     stalled.sendall(b"\x16\x03\x01\x02\x00\x01\x00\x01")  # a ClientHello's first 8 of 517 bytes
@@ -269,6 +270,8 @@ def stalled_handshake_closed(port):
             data = b""
         assert data == b"", data
         s.close()
+    # By its own timeout (1 s), not the default one (10 s) nor the header timeout (30 s).
+    assert time.monotonic() - started < 8, time.monotonic() - started
 
 
 def websocket_over_tls(port):
@@ -342,7 +345,7 @@ def main():
     servers = []
     failed = []
     try:
-        main_server = Server(APP, *tls, "--header-timeout-ms", "1000")
+        main_server = Server(APP, *tls, "--handshake-timeout-ms", "1000")
         servers.append(main_server)
         mtls = Server(APP, "--certfile", path("first.pem"), "--keyfile", path("first.key"),
                       "--client-ca", path("ca.pem"), "--client-certificates", "required")

@@ -173,8 +173,8 @@ void Connection::start() {
     log::warning("gale.web", "cannot watch a new connection: {}", e.what());
     return close();
   }
-  // HTTPS: the handshake has the headers' time, from now (a client that stalls in it is closed).
-  core_->track(this, tls_ ? kWaitHeaders : kWaitIdle);
+  // HTTPS: the handshake has its own time, from now (a client that stalls in it is closed).
+  core_->track(this, tls_ ? kWaitHandshake : kWaitIdle);
   wait_read();
 }
 
@@ -321,7 +321,7 @@ void Connection::after_feed() {
   }
   if (phase_ == Phase::idle) {
     if (core_->closing) return close();
-    core_->track(this, tls_ && tls_->handshaking() ? kWaitHeaders : kWaitIdle);
+    core_->track(this, tls_ && tls_->handshaking() ? kWaitHandshake : kWaitIdle);
   }
   wait_read();
 }
@@ -368,7 +368,8 @@ void Connection::fail(int status, std::string message) {
   in_dispatch_ = false;
 }
 
-void Connection::on_timeout(int) {
+void Connection::on_timeout(int which) {
+  if (which == kWaitHandshake) return close();  // no TLS session to say 408 in
   switch (phase_) {
     case Phase::headers:
       fail(408, "timed out waiting for the request headers");

@@ -14,14 +14,15 @@ namespace gale::web::detail {
 
 // The deadline lists: a request's headers, its body, an idle keep-alive connection; after an
 // upgrade, the time to the next ping (or keep-alive comment), and the time a peer has to answer
-// (a pong, a close frame, a slow consumer's last chance).
+// (a pong, a close frame, a slow consumer's last chance); an HTTPS connection's TLS handshake.
 enum Waiting {
   kWaitHeaders = 0,
   kWaitBody = 1,
   kWaitIdle = 2,
   kWaitPing = 3,
   kWaitPong = 4,
-  kWaitLists = 5
+  kWaitHandshake = 5,
+  kWaitLists = 6
 };
 
 // The size of a read, into the thread's one read buffer (nothing keeps it: parsers copy what they

@@ -18,7 +18,8 @@ namespace {
 Clock::duration tick_for(const Settings& s) {
   Clock::duration shortest =
       std::min({Clock::duration(s.header_timeout), Clock::duration(s.body_timeout),
-                Clock::duration(s.idle_connection_timeout)});
+                Clock::duration(s.idle_connection_timeout),
+                Clock::duration(s.tls.enabled() ? s.tls.handshake_timeout : s.header_timeout)});
   return std::clamp(shortest / 8, Clock::duration(std::chrono::milliseconds(5)),
                     Clock::duration(std::chrono::milliseconds(500)));
 }
@@ -50,6 +51,7 @@ ServerCore::ServerCore(Application& application, IOLoop& io_loop)
   lists_[kWaitIdle].timeout = settings.idle_connection_timeout;
   lists_[kWaitPing].timeout = settings.websocket_ping_interval;
   lists_[kWaitPong].timeout = settings.websocket_ping_timeout;
+  lists_[kWaitHandshake].timeout = settings.tls.handshake_timeout;
 }
 
 ServerCore::~ServerCore() = default;

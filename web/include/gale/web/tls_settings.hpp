@@ -6,11 +6,12 @@
 //
 //   settings.tls.certfile = "/etc/gale/chain.pem";   // PEM: the certificate, then its chain
 //   settings.tls.keyfile = "/etc/gale/key.pem";
-//   settings.tls.client_ca = "/etc/gale/clients.pem"; // mTLS:
-//   request().client_certificate_subject() settings.tls.client_certificates =
-//   gale::web::ClientCertificates::required;
+//   settings.tls.client_ca = "/etc/gale/clients.pem";  // mTLS, the subject in
+//   settings.tls.client_certificates =                 // request().client_certificate_subject()
+//       gale::web::ClientCertificates::required;
 #pragma once
 
+#include <chrono>
 #include <cstdint>
 #include <string>
 #include <vector>
@@ -37,6 +38,9 @@ struct TLSSettings {
   // PEM file of the certificate authorities that client certificates must chain to.
   std::string client_ca{};
   ClientCertificates client_certificates = ClientCertificates::none;
+  // A client has this long from its connection to the end of the TLS handshake; one that stalls in
+  // it is closed, as a slowloris is at Settings::header_timeout (which starts after it).
+  std::chrono::milliseconds handshake_timeout{std::chrono::seconds(10)};
 
   bool enabled() const noexcept { return !certfile.empty(); }
 };
