@@ -74,6 +74,32 @@ TEST_CASE(
   CHECK(broken.code == 503);  // the check's failure, mapped as a handler's would be
 }
 
+TEST_CASE("Bearer auth with a check that answers at once: the same 401s and the user in state()",
+          "[api]") {
+  int calls = 0;
+  auto check = [&calls](std::string_view token) -> std::optional<User> {
+    ++calls;
+    if (token == "bad") throw gale::Error(gale::ErrorKind::unavailable, "token store down");
+    if (token != "ann-token") return std::nullopt;
+    return User{"ann"};
+  };
+  Application app({{"/me", gale::web::handler<Me>(), {gale::web::bearer_auth<User>(check, "ops")}}},
+                  gale::testing::quiet_settings());
+  TestServer server(app);
+  auto ok = server.fetch_sync("/me", api_request("GET", {{"Authorization", "Bearer ann-token"}}));
+  REQUIRE(ok.code == 200);
+  CHECK(ok.json()["name"] == "ann");
+  auto none = server.fetch_sync("/me", api_request("GET"));
+  CHECK(none.code == 401);
+  CHECK(header(none, "WWW-Authenticate") == "Bearer realm=\"ops\"");
+  auto wrong = server.fetch_sync("/me", api_request("GET", {{"Authorization", "Bearer nope"}}));
+  CHECK(wrong.code == 401);
+  CHECK(header(wrong, "WWW-Authenticate") == "Bearer realm=\"ops\", error=\"invalid_token\"");
+  CHECK(server.fetch_sync("/me", api_request("GET", {{"Authorization", "Bearer bad"}})).code ==
+        503);
+  CHECK(calls == 3);  // not called without a token
+}
+
 TEST_CASE("Rate limit: 429 with Retry-After once a client's bucket is empty and per client",
           "[api]") {
   gale::web::RateLimitOptions o;
