@@ -90,6 +90,17 @@ Future<void> install_change_log(pg::Client& pg, std::string table) {
   return install(pg, std::move(log));
 }
 
+Future<void> drop_change_log(pg::Client& pg, std::string table) {
+  ChangeLog log;
+  log.table = std::move(table);
+  check(log);
+  const std::string name = change_log_name(log.table);
+  // CASCADE: the function takes the table's trigger with it.
+  co_await pg.execute_script("DROP FUNCTION IF EXISTS " + name + "_write() CASCADE; " +
+                             "DROP TABLE IF EXISTS " + name + ", " + name + "_pruned; " +
+                             "DROP SEQUENCE IF EXISTS " + name + "_seq");
+}
+
 namespace {
 
 Future<void> install(pg::Client& pg, ChangeLog log) {

@@ -67,9 +67,8 @@ std::string live_insert(gale::pg::Client& pg) {
     co_await pg.execute("INSERT INTO " + table + " VALUES (7)");
     gale::live::Event event = co_await gale::with_timeout(10s, feed.next());
     feed.close();
-    const std::string log = gale::live::change_log_name(table);
-    co_await pg.execute_script("DROP TABLE " + table + ", " + log + ", " + log + "_pruned; " +
-                               "DROP SEQUENCE " + log + "_seq; DROP FUNCTION " + log + "_write()");
+    co_await gale::live::drop_change_log(pg, table);
+    co_await pg.execute("DROP TABLE " + table);
     co_return event.is_gap() ? "gap" : event.change.value("operationType", "");
   });
 }

@@ -35,10 +35,8 @@ Future<std::string> make_table(Client& pg) {
 }
 
 Future<void> drop(Client& pg, const std::string& table) {
-  co_await pg.execute("DROP TABLE IF EXISTS " + table + ", " + table + "_changes, " + table +
-                      "_changes_pruned");
-  co_await pg.execute("DROP SEQUENCE IF EXISTS " + table + "_changes_seq");
-  co_await pg.execute("DROP FUNCTION IF EXISTS " + table + "_changes_write()");
+  co_await gale::live::drop_change_log(pg, table);
+  co_await pg.execute("DROP TABLE IF EXISTS " + table);
 }
 
 // A position's place in the log's order: (xid, seq) from "xid:seq".
@@ -354,5 +352,39 @@ TEST_CASE("watching a table without a change log fails, typed", "[live]") {
       bad = e.kind();
     }
     CHECK(bad == gale::ErrorKind::invalid_argument);
+  });
+}
+
+TEST_CASE("drop_change_log removes the trigger and the log, keeps the table, and may run twice",
+          "[live]") {
+  IOLoop loop;
+  Client pg(pg_uri());
+  run(loop, [&]() -> Future<void> {
+    auto table = co_await make_table(pg);
+    co_await pg.execute("INSERT INTO " + table + " VALUES (1, 'one')");
+    const std::string log = gale::live::change_log_name(table);
+    std::int64_t logged = co_await pg.query_value<std::int64_t>("SELECT count(*) FROM " + log);
+    CHECK(logged == 1);
+    co_await gale::live::drop_change_log(pg, table);
+    co_await gale::live::drop_change_log(pg, table);  // nothing left to drop: no error
+    const std::string objects = "SELECT count(*) FROM pg_class WHERE relname IN ('" + log + "', '" +
+                                log + "_pruned', '" + log + "_seq')";
+    std::int64_t relations = co_await pg.query_value<std::int64_t>(objects);
+    CHECK(relations == 0);
+    const std::string function = "SELECT count(*) FROM pg_proc WHERE proname = '" + log + "_write'";
+    std::int64_t functions = co_await pg.query_value<std::int64_t>(function);
+    CHECK(functions == 0);
+    co_await pg.execute("INSERT INTO " + table + " VALUES (2, 'two')");  // no trigger to fail it
+    std::int64_t rows = co_await pg.query_value<std::int64_t>("SELECT count(*) FROM " + table);
+    CHECK(rows == 2);
+    co_await pg.execute("DROP TABLE " + table);
+    bool refused = false;
+    try {
+      std::string bad = "notes; DROP TABLE x";
+      co_await gale::live::drop_change_log(pg, bad);
+    } catch (const gale::Error& e) {
+      refused = e.kind() == gale::ErrorKind::invalid_argument;
+    }
+    CHECK(refused);
   });
 }

@@ -45,10 +45,8 @@ struct Fixture {
     try {
       run(loop, [&] { return relay->stop(); });
       run(loop, [&]() -> Future<void> {
-        co_await pg.execute("DROP TABLE IF EXISTS " + table + ", " + table + "_changes, " + table +
-                            "_changes_pruned");
-        co_await pg.execute("DROP SEQUENCE IF EXISTS " + table + "_changes_seq");
-        co_await pg.execute("DROP FUNCTION IF EXISTS " + table + "_changes_write()");
+        co_await gale::live::drop_change_log(pg, table);
+        co_await pg.execute("DROP TABLE IF EXISTS " + table);
       });
     } catch (...) {
     }

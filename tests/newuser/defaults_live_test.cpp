@@ -53,9 +53,8 @@ TEST_CASE("every live call on PostgreSQL with its defaults left out", "[newuser]
     co_await pg.execute("INSERT INTO " + table + " VALUES (2)");
     auto change = co_await ws.read_message();
     co_await relay.stop();
-    co_await pg.execute_script("DROP TABLE " + table + ", " + table + "_changes, " + table +
-                               "_changes_pruned; DROP SEQUENCE " + table +
-                               "_changes_seq; DROP FUNCTION " + table + "_changes_write()");
+    co_await gale::live::drop_change_log(pg, table);
+    co_await pg.execute("DROP TABLE " + table);
     co_return first.change["operationType"].get<std::string>() + "," +
         std::to_string(replayed.size()) + "," +
         nlohmann::json::parse(ready->data)["type"].get<std::string>() + "," +

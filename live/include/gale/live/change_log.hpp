@@ -39,6 +39,10 @@ Future<void> install_change_log(pg::Client& pg, ChangeLog log);
 // With the defaults: key "id", the whole row, 10,000 changes kept.
 Future<void> install_change_log(pg::Client& pg, std::string table);
 
+// Removes what install_change_log made for `table`: its trigger, log table, sequence and function.
+// The table and its rows stay. Idempotent; feeds of the table stop seeing changes.
+Future<void> drop_change_log(pg::Client& pg, std::string table);
+
 // The log table (and NOTIFY channel) of `table`: "<table>_changes".
 std::string change_log_name(const std::string& table);
 
