@@ -41,6 +41,12 @@ namespace detail {
 std::string_view bearer_token(const RequestHandler& handler, std::string_view realm);
 // HTTPError(401) with error="invalid_token".
 [[noreturn]] void refuse_bearer_token(std::string_view realm);
+// The check's answer: the user into the handler's state(), or the refusal.
+template <class User>
+void accept_bearer_user(RequestHandler& h, std::optional<User> user, std::string_view realm) {
+  if (!user) refuse_bearer_token(realm);
+  h.state().set(std::move(*user));
+}
 }  // namespace detail
 
 template <class User>
@@ -53,19 +59,15 @@ class BearerAuth final : public Middleware {
   Future<void> before(RequestHandler& h) override {
     Future<std::optional<User>> user = check_(detail::bearer_token(h, realm_));
     if (!user.done()) return wait(h, std::move(user));
-    accept(h, std::move(user.result()));  // a check that did not wait: no coroutine here
+    // A check that did not wait: no coroutine here.
+    detail::accept_bearer_user(h, std::move(user.result()), realm_);
     return {};
   }
 
  private:
   Future<void> wait(RequestHandler& h, Future<std::optional<User>> pending) {
     std::optional<User> user = co_await std::move(pending);
-    accept(h, std::move(user));
-  }
-
-  void accept(RequestHandler& h, std::optional<User> user) const {
-    if (!user) detail::refuse_bearer_token(realm_);
-    h.state().set(std::move(*user));
+    detail::accept_bearer_user(h, std::move(user), realm_);
   }
 
   Check check_;
@@ -82,9 +84,7 @@ class BearerAuthSync final : public Middleware {
       : check_(std::move(check)), realm_(std::move(realm)) {}
 
   Future<void> before(RequestHandler& h) override {
-    std::optional<User> user = check_(detail::bearer_token(h, realm_));
-    if (!user) detail::refuse_bearer_token(realm_);
-    h.state().set(std::move(*user));
+    detail::accept_bearer_user(h, check_(detail::bearer_token(h, realm_)), realm_);
     return {};
   }
 
