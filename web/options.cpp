@@ -1,5 +1,7 @@
 #include "gale/web/options.hpp"
 
+#include <CLI/CLI.hpp>
+
 #include <cctype>
 #include <cstdio>
 #include <cstdlib>
@@ -80,14 +82,62 @@ std::string Options::env_name(const std::string& flag) {
   return out;
 }
 
+template <class T>
+CLI::Option* Options::define_as(const std::string& flag, T& value, const std::string& help) {
+  return cli_->add_option(flag, value, help)->envname(env_name(flag))->capture_default_str();
+}
+
+// The types define() takes without CLI11 in the caller's file.
+CLI::Option* Options::define(const std::string& flag, bool& value, const std::string& help) {
+  return define_as(flag, value, help);
+}
+CLI::Option* Options::define(const std::string& flag, int& value, const std::string& help) {
+  return define_as(flag, value, help);
+}
+CLI::Option* Options::define(const std::string& flag, long& value, const std::string& help) {
+  return define_as(flag, value, help);
+}
+CLI::Option* Options::define(const std::string& flag, long long& value, const std::string& help) {
+  return define_as(flag, value, help);
+}
+CLI::Option* Options::define(const std::string& flag, unsigned short& value,
+                             const std::string& help) {
+  return define_as(flag, value, help);
+}
+CLI::Option* Options::define(const std::string& flag, unsigned& value, const std::string& help) {
+  return define_as(flag, value, help);
+}
+CLI::Option* Options::define(const std::string& flag, unsigned long& value,
+                             const std::string& help) {
+  return define_as(flag, value, help);
+}
+CLI::Option* Options::define(const std::string& flag, unsigned long long& value,
+                             const std::string& help) {
+  return define_as(flag, value, help);
+}
+CLI::Option* Options::define(const std::string& flag, double& value, const std::string& help) {
+  return define_as(flag, value, help);
+}
+CLI::Option* Options::define(const std::string& flag, std::string& value, const std::string& help) {
+  return define_as(flag, value, help);
+}
+CLI::Option* Options::define(const std::string& flag, std::vector<std::string>& value,
+                             const std::string& help) {
+  return define_as(flag, value, help);
+}
+
 Options::Options() : Options("a gale application") {}
 
-Options::Options(std::string description) : cli_(std::move(description)) {
+Options::~Options() = default;
+
+Options::Options(std::string description)
+    : cli_(std::make_unique<CLI::App>(std::move(description))) {
   exit_on_uncaught_error();
   define("--port", port, "the port to listen on");
   define("--address", address, "the address to listen on");
   define("--workers", workers, "worker processes (0: one per core)")->check(CLI::Range(0, 1024));
-  cli_.add_flag("--debug", debug, "error responses carry exception details")->envname("GALE_DEBUG");
+  cli_->add_flag("--debug", debug, "error responses carry exception details")
+      ->envname("GALE_DEBUG");
   define("--mongo-uri", mongo_uri,
          "MongoDB connection string (a password here shows in ps: prefer GALE_MONGO_URI or "
          "--mongo-uri-file)");
@@ -120,7 +170,7 @@ void Options::apply(int argc, const char* const* argv) {
 void Options::parse_or_throw(int argc, const char* const* argv) {
   if (argc > 0) program_ = argv[0];
   try {
-    cli_.parse(argc, argv);
+    cli_->parse(argc, argv);
   } catch (const CLI::ParseError& e) {
     throw Error(ErrorKind::invalid_argument, std::string("options: ") + e.what());
   }
@@ -130,10 +180,10 @@ void Options::parse_or_throw(int argc, const char* const* argv) {
 void Options::parse(int argc, const char* const* argv) {
   if (argc > 0) program_ = argv[0];
   try {
-    cli_.parse(argc, argv);
+    cli_->parse(argc, argv);
     apply(argc, argv);
   } catch (const CLI::Success& e) {  // --help
-    std::exit(cli_.exit(e));
+    std::exit(cli_->exit(e));
   } catch (const CLI::ParseError& e) {
     usage_error(e.what());
   } catch (const Error& e) {

@@ -3,6 +3,7 @@
 //   crud --db pg --pg-uri postgresql://gale:gale@127.0.0.1:5432/gale --port 8888
 //   crud --db mongo --mongo-uri mongodb://127.0.0.1:27017/gale --workers 2
 //   crud ... --cors-origins https://notes.example    (pages of that origin may call the API)
+#include <CLI/CLI.hpp>
 #include <sys/resource.h>
 
 #include <chrono>

@@ -1,7 +1,7 @@
 // A project outside gale that uses every layer through the installed package, the way the README
 // shows it: one include, a Services holder made after listen() (after any fork), handlers that
 // reach it, PostgreSQL and MongoDB queries awaited inside a handler, the loop's gather and
-// with_timeout, the test server, and a live feed of a PostgreSQL table's changes. Exits 0 when
+// with_timeout, the test server, an option of its own, and a live feed of a PostgreSQL table's changes. Exits 0 when
 // every check holds; prints what failed otherwise.
 #include <gale/gale.hpp>
 #include <gale/web/testing.hpp>
@@ -75,6 +75,16 @@ std::string live_insert(gale::pg::Client& pg) {
 
 }  // namespace
 
+// An option of the program's own, read from the command line without CLI11 in this file.
+int page_size_option() {
+  gale::web::Options options("consumer");
+  int page_size = 10;
+  options.define("--page-size", page_size, "items per page");
+  const char* argv[] = {"consumer", "--page-size", "25"};
+  options.parse_or_throw(3, argv);
+  return page_size;
+}
+
 int main() {
   const char* pg_uri = std::getenv("GALE_TEST_PG_URI");
   const char* mongo_uri = std::getenv("GALE_TEST_MONGO_URI");
@@ -109,6 +119,7 @@ int main() {
     co_return 2;
   });
   check(both == 2, "gather of two sleeps");
+  check(page_size_option() == 25, "--page-size 25 read into an int");
   check(live_insert(*services.pg) == "insert", "a live feed saw the row inserted");
   std::printf("consumer: %s\n", failures == 0 ? "every check passed" : "some checks failed");
   return failures == 0 ? 0 : 1;

@@ -1,3 +1,4 @@
+#include <CLI/CLI.hpp>
 #include <catch2/catch.hpp>
 
 #include <cstdlib>
@@ -48,6 +49,45 @@ TEST_CASE("Options come from the command line, then GALE_* variables, then defau
   unsetenv("GALE_PG_URI");
   unsetenv("GALE_DEBUG");
   unsetenv("GALE_PAGE_SIZE");
+}
+
+TEST_CASE("Options define the common types without CLI11, and any other type with it",
+          "[options]") {
+  Options o;
+  bool verbose = false;
+  long long limit = 0;
+  unsigned short shard = 0;
+  std::size_t batch = 0;
+  double ratio = 0;
+  std::string name;
+  std::vector<std::string> tags;
+  float scale = 1.0f;  // not one of define()'s own types: CLI11's, through the template
+  o.define("--verbose", verbose, "talk more");
+  o.define("--limit", limit, "a limit");
+  o.define("--shard", shard, "a shard")->check(CLI::Range(0, 9));
+  o.define("--batch", batch, "a batch size");
+  o.define("--ratio", ratio, "a ratio");
+  o.define("--name", name, "a name");
+  o.define("--tag", tags, "tags");
+  o.define("--scale", scale, "a scale");
+  const char* argv[] = {"app",     "--verbose", "true",    "--limit", "-5000000000",
+                        "--shard", "7",         "--batch", "64",      "--ratio",
+                        "0.25",    "--name",    "n1",      "--tag",   "a",
+                        "--tag",   "b",         "--scale", "1.5"};
+  o.parse_or_throw(19, argv);
+  CHECK(verbose);
+  CHECK(limit == -5000000000LL);
+  CHECK(shard == 7);
+  CHECK(batch == 64);
+  CHECK(ratio == 0.25);
+  CHECK(name == "n1");
+  CHECK(tags == std::vector<std::string>{"a", "b"});
+  CHECK(scale == 1.5f);
+  Options checked;
+  unsigned short out_of_range = 0;
+  checked.define("--shard", out_of_range, "a shard")->check(CLI::Range(0, 9));
+  const char* bad[] = {"app", "--shard", "12"};
+  CHECK_THROWS_AS(checked.parse_or_throw(3, bad), gale::Error);
 }
 
 TEST_CASE("Options refuse bad values with a clear error", "[options]") {

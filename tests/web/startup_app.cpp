@@ -2,6 +2,7 @@
 // a database client made after app.listen(options) (so after the fork with --workers), the schema
 // made at start-up, and /pid to tell the workers apart. Nothing catches a gale::Error here: what
 // a start-up failure looks like is what the test checks.
+#include <CLI/CLI.hpp>
 #include <unistd.h>
 
 #include "gale/loop/loop.hpp"

@@ -19,15 +19,23 @@
 //
 // Constructing Options also installs gale's handler for uncaught gale::Errors (fatal_error.hpp):
 // a start-up failure ends with one log line and a documented exit code.
+//
+// CLI11 stays out of this header (it costs each file that includes it seconds of compile time):
+// define() takes the common types as they are; to chain a check (->check(CLI::Range(1, 100))),
+// to define an option of another type, or to use cli(), include <CLI/CLI.hpp> as well.
 #pragma once
 
-#include <CLI/CLI.hpp>
-
 #include <cstdint>
+#include <memory>
 #include <string>
 #include <vector>
 
 #include "gale/web/settings.hpp"
+
+namespace CLI {
+class App;
+class Option;
+}  // namespace CLI
 
 namespace gale::web {
 
@@ -35,6 +43,10 @@ class Options {
  public:
   Options();
   explicit Options(std::string description);
+  ~Options();
+  // The options hold the addresses of the members they fill: an Options stays where it is made.
+  Options(const Options&) = delete;
+  Options& operator=(const Options&) = delete;
 
   std::uint16_t port = 8888;
   std::string address = "0.0.0.0";
@@ -51,10 +63,24 @@ class Options {
   std::string client_certificates = "none";
 
   // Adds an option of your own; its environment variable is GALE_ + the name in upper case with
-  // '-' as '_' (--page-size: GALE_PAGE_SIZE).
-  template <class T>
+  // '-' as '_' (--page-size: GALE_PAGE_SIZE). The returned option is CLI11's.
+  CLI::Option* define(const std::string& flag, bool& value, const std::string& help);
+  CLI::Option* define(const std::string& flag, int& value, const std::string& help);
+  CLI::Option* define(const std::string& flag, long& value, const std::string& help);
+  CLI::Option* define(const std::string& flag, long long& value, const std::string& help);
+  CLI::Option* define(const std::string& flag, unsigned short& value, const std::string& help);
+  CLI::Option* define(const std::string& flag, unsigned& value, const std::string& help);
+  CLI::Option* define(const std::string& flag, unsigned long& value, const std::string& help);
+  CLI::Option* define(const std::string& flag, unsigned long long& value, const std::string& help);
+  CLI::Option* define(const std::string& flag, double& value, const std::string& help);
+  CLI::Option* define(const std::string& flag, std::string& value, const std::string& help);
+  CLI::Option* define(const std::string& flag, std::vector<std::string>& value,
+                      const std::string& help);
+  // Any other type CLI11 can read; needs <CLI/CLI.hpp> included (App stays CLI::App).
+  template <class T, class App = CLI::App>
   CLI::Option* define(const std::string& flag, T& value, const std::string& help) {
-    return cli_.add_option(flag, value, help)->envname(env_name(flag))->capture_default_str();
+    App& app = *cli_;
+    return app.add_option(flag, value, help)->envname(env_name(flag))->capture_default_str();
   }
 
   // Parses; on --help prints the usage and exits 0, on a bad option prints one line saying why
@@ -70,13 +96,17 @@ class Options {
   Settings settings() const;
   Settings settings(Settings base) const;
 
-  CLI::App& cli() noexcept { return cli_; }
+  // CLI11's App, for what define() does not cover; needs <CLI/CLI.hpp>.
+  CLI::App& cli() noexcept { return *cli_; }
   static std::string env_name(const std::string& flag);
 
  private:
   void apply(int argc, const char* const* argv);
 
-  CLI::App cli_;
+  template <class T>
+  CLI::Option* define_as(const std::string& flag, T& value, const std::string& help);
+
+  std::unique_ptr<CLI::App> cli_;
   std::string program_ = "gale";
   std::string mongo_uri_file_;
   std::string pg_uri_file_;
