@@ -80,7 +80,8 @@ class Options {
   template <class T, class App = CLI::App>
   CLI::Option* define(const std::string& flag, T& value, const std::string& help) {
     App& app = *cli_;
-    return app.add_option(flag, value, help)->envname(env_name(flag))->capture_default_str();
+    auto* option = app.add_option(flag, value, help);  // this type needs <CLI/CLI.hpp> included
+    return option->envname(env_name(flag))->capture_default_str();
   }
 
   // Parses; on --help prints the usage and exits 0, on a bad option prints one line saying why
