@@ -1,0 +1,153 @@
+// decode<T>(): an untrusted JSON body read into declared types (json_fields.hpp) with every kind of
+// member and constraint. Whatever the body, decode either gives a value whose encode() decodes
+// again to the same JSON (so every constraint held), or throws ValidationError (400 or 422) with
+// 1 to 100 field errors, each naming by a well-formed JSON Pointer a place of the body or a
+// missing member of an object of the body, and each message valid UTF-8 (a client's own text
+// comes back whole, not cut inside a character). Any other exception is a finding.
+#include <cstddef>
+#include <cstdint>
+#include <cstdlib>
+#include <map>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "gale/web/http_error.hpp"
+#include "gale/web/json_body.hpp"
+#include "gale/web/json_type.hpp"
+
+namespace {
+
+using gale::web::field;
+
+// The pattern's own decider, as a handler would give one (no std::regex on the fuzzer's input).
+bool lower_word(std::string_view s) {
+  if (s.empty()) return false;
+  for (char c : s) {
+    if (c < 'a' || c > 'z') return false;
+  }
+  return true;
+}
+
+struct Item {
+  std::string title;
+  bool done = false;
+  std::optional<int> priority;
+  std::vector<std::string> tags;
+  double weight = 1.5;
+  std::string kind = "task";
+  std::optional<std::string> note;
+  static auto json_fields() {
+    return gale::web::fields(field("title", &Item::title).min_length(1).max_length(10),
+                             field("done", &Item::done).optional(),
+                             field("priority", &Item::priority).minimum(1).maximum(5),
+                             field("tags", &Item::tags)
+                                 .optional()
+                                 .max_items(3)
+                                 .unique_items()
+                                 .items(gale::web::items().min_length(1).max_length(5).pattern(
+                                     "^[a-z]+$", "", lower_word)),
+                             field("weight", &Item::weight).optional().minimum(0),
+                             field("kind", &Item::kind).optional().one_of({"task", "idea"}),
+                             field("note", &Item::note).nullable());
+  }
+};
+
+struct Owner {
+  std::string name;
+  std::int8_t age = 0;
+  std::uint16_t port = 80;
+  static auto json_fields() {
+    return gale::web::fields(field("name", &Owner::name), field("age", &Owner::age).optional(),
+                             field("port", &Owner::port).optional());
+  }
+};
+
+struct Board {
+  Owner owner;
+  std::vector<Item> items;
+  std::map<std::string, std::int64_t> counters;
+  std::optional<Owner> deputy;
+  nlohmann::json extra;
+  static auto json_fields() {
+    return gale::web::fields(
+               field("owner", &Board::owner), field("items", &Board::items).min_items(1),
+               field("counters", &Board::counters).optional().max_items(2),
+               field("deputy", &Board::deputy), field("extra", &Board::extra).optional())
+        .ignore({"id"});
+  }
+};
+
+struct Patch {
+  std::optional<std::string> title;
+  std::optional<bool> done;
+  static auto json_fields() {
+    return gale::web::fields(field("title", &Patch::title), field("done", &Patch::done))
+        .require_any("nothing to change");
+  }
+};
+
+struct Loose {
+  std::string name;
+  static auto json_fields() {
+    return gale::web::fields(field("name", &Loose::name).optional()).allow_unknown();
+  }
+};
+
+// The error names a place of the body, or a member missing from an object of the body.
+void check_path(const nlohmann::json& body, const std::string& path) {
+  if (!path.empty() && path.front() != '/') std::abort();
+  nlohmann::json::json_pointer pointer(path);  // throws (a finding) when the escapes are wrong
+  if (body.contains(pointer)) return;
+  if (pointer.empty()) std::abort();
+  auto parent = pointer.parent_pointer();
+  if (!body.contains(parent) || !body.at(parent).is_object()) std::abort();
+}
+
+void check_refusal(const nlohmann::json& body, const gale::web::ValidationError& e) {
+  if (e.status() != 400 && e.status() != 422) std::abort();
+  const auto& errors = e.errors();
+  if (errors.empty() || errors.size() > 100) std::abort();
+  nlohmann::json envelope = {{"message", e.what()}, {"errors", nlohmann::json::array()}};
+  for (const auto& error : errors) {
+    check_path(body, error.path);
+    if (error.message.empty()) std::abort();
+    envelope["errors"].push_back({{"path", error.path}, {"message", error.message}});
+  }
+  (void)envelope.dump();  // strict: throws on a message that is not valid UTF-8
+}
+
+template <class T>
+void decode_one(const nlohmann::json& body) {
+  nlohmann::json encoded;
+  try {
+    encoded = gale::web::encode(gale::web::decode<T>(body));
+  } catch (const gale::web::ValidationError& e) {
+    check_refusal(body, e);
+    return;
+  }
+  T again = gale::web::decode<T>(encoded);  // uncaught: refusing its own output is a finding
+  if (gale::web::encode(again) != encoded) std::abort();
+  (void)encoded.dump();
+}
+
+}  // namespace
+
+extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
+  std::string_view text(reinterpret_cast<const char*>(data), size);
+  gale::web::JsonLimits limits;
+  limits.max_size = 4096;
+  limits.max_depth = 16;
+  nlohmann::json body;
+  try {
+    body = gale::web::parse_json(text, limits);
+  } catch (const gale::web::HTTPError&) {
+    return 0;  // not JSON, or over the limits: json_body_fuzzer's concern
+  }
+  decode_one<Board>(body);
+  decode_one<Patch>(body);
+  decode_one<Loose>(body);
+  if (body.contains("items")) decode_one<std::vector<Item>>(body["items"]);
+  return 0;
+}
