@@ -1,5 +1,7 @@
 #include "gale/web/detail/buffer_pool.hpp"
 
+#include <utility>
+
 namespace gale::web::detail {
 
 namespace {
@@ -8,6 +10,10 @@ std::size_t inline_capacity() noexcept {
   static const std::size_t capacity = std::string().capacity();
   return capacity;
 }
+
+// The room of a new vector of fields (as HTTPHeaders reserves it) and the most kept of one.
+constexpr std::size_t kFieldsRoom = 4;
+constexpr std::size_t kKeptFields = 32;
 }  // namespace
 
 std::string BufferPool::take(std::size_t capacity) {
@@ -27,6 +33,47 @@ void BufferPool::give_back(std::string& buffer) noexcept {
     return;
   }
   std::string().swap(buffer);  // too large to keep, or the pool is full: freed
+}
+
+std::string BufferPool::text(std::string_view text) {
+  if (text.size() <= inline_capacity()) return std::string(text);
+  std::string out;
+  if (texts_size_ > 0 && text.size() <= kTextCapacity) {
+    out = std::move(texts_[--texts_size_]);
+  } else {
+    out.reserve(text.size() < kTextCapacity ? kTextCapacity : text.size());
+  }
+  out.assign(text);
+  return out;
+}
+
+void BufferPool::give_back_text(std::string& text) noexcept {
+  std::size_t capacity = text.capacity();
+  if (capacity <= inline_capacity() || capacity > kTextCapacity || texts_size_ == kPooledTexts) {
+    return;  // inline, too large to keep, or the pool is full: freed with its field
+  }
+  texts_[texts_size_++] = std::move(text);
+}
+
+std::vector<HTTPHeaders::Field> BufferPool::take_fields() {
+  if (fields_size_ > 0) return std::move(fields_[--fields_size_]);
+  std::vector<HTTPHeaders::Field> out;
+  out.reserve(kFieldsRoom);
+  return out;
+}
+
+void BufferPool::give_back(std::vector<HTTPHeaders::Field>& fields) noexcept {
+  for (auto& [name, value] : fields) {
+    give_back_text(name);
+    give_back_text(value);
+  }
+  fields.clear();
+  if (fields.capacity() == 0 || fields.capacity() > kKeptFields || fields_size_ == kPooledFields) {
+    std::vector<HTTPHeaders::Field>().swap(fields);
+    return;
+  }
+  fields_[fields_size_++] = std::move(fields);
+  fields.clear();
 }
 
 }  // namespace gale::web::detail
