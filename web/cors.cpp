@@ -33,11 +33,12 @@ bool safelisted_header(std::string_view name) noexcept {
          iequals(name, "content-language") || iequals(name, "content-type");
 }
 
-// Adds `token` to the response's Vary unless it is there.
+// Adds `token` (a literal) to the response's Vary unless it is there.
 void add_vary(RequestHandler& h, std::string_view token) {
   auto vary = h.response_headers().get("Vary");
   if (!vary) {
-    detail::LibraryHeaders::add(h, "Vary", token);  // the common case: no search for one to replace
+    detail::LibraryHeaders::add_literal(h, "Vary",
+                                        token);  // the common case: no search for one to replace
   } else if (vary->find(token) == std::string_view::npos) {
     h.set_header("Vary", fmt::format("{}, {}", *vary, token));
   }
@@ -93,7 +94,7 @@ class Cors final : public Middleware {
     detail::LibraryHeaders::add(h, "Access-Control-Allow-Origin",
                                 varies_by_origin() ? origin : std::string_view("*"));
     if (options_.allow_credentials) {
-      detail::LibraryHeaders::add(h, "Access-Control-Allow-Credentials", "true");
+      detail::LibraryHeaders::add_literal(h, "Access-Control-Allow-Credentials", "true");
     }
   }
 

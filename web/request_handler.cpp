@@ -242,9 +242,8 @@ void RequestHandler::set_status(int status, std::string_view reason) {
   }
 }
 
-void RequestHandler::make_room_for_headers() {
-  if (headers_.fields().capacity() == 0 && sink_)
-    headers_.fields() = sink_->buffers().take_fields();
+void RequestHandler::take_header_fields() {
+  if (sink_) headers_.fields() = sink_->buffers().take_fields();
 }
 
 void RequestHandler::set_header(std::string_view name, std::string value) {
@@ -259,16 +258,21 @@ void RequestHandler::add_header(std::string name, std::string value) {
   headers_.add(std::move(name), std::move(value));
 }
 
-void RequestHandler::add_library_header(std::string_view name, std::string_view value) {
+void RequestHandler::add_library_header(std::string_view name, std::string_view value,
+                                        bool literal_value) {
   assert(!name.empty() && !unsafe_header_text(name) && name.find(':') == name.npos);
-  if (unsafe_header_text(value)) check_header_text(name, value);  // throws
+  assert(!literal_value || !unsafe_header_text(value));
+  if (!literal_value && unsafe_header_text(value)) check_header_text(name, value);  // throws
   make_room_for_headers();
-  if (!sink_) {
-    headers_.add(std::string(name), std::string(value));
+  auto& fields = headers_.fields();
+  if (!sink_ || (name.size() <= detail::BufferPool::kInlineText &&
+                 value.size() <= detail::BufferPool::kInlineText)) {
+    fields.emplace_back(std::piecewise_construct, std::forward_as_tuple(name),
+                        std::forward_as_tuple(value));  // in place: no string moved
     return;
   }
   detail::BufferPool& pool = sink_->buffers();
-  headers_.add(pool.text(name), pool.text(value));
+  fields.emplace_back(pool.text(name), pool.text(value));
 }
 
 void RequestHandler::clear_header(std::string_view name) {

@@ -5,12 +5,6 @@
 namespace gale::web::detail {
 
 namespace {
-// Strings this short live inline: no allocation to save.
-std::size_t inline_capacity() noexcept {
-  static const std::size_t capacity = std::string().capacity();
-  return capacity;
-}
-
 // The room of a new vector of fields (as HTTPHeaders reserves it) and the most kept of one.
 constexpr std::size_t kFieldsRoom = 4;
 constexpr std::size_t kKeptFields = 32;
@@ -26,7 +20,7 @@ std::string BufferPool::take(std::size_t capacity) {
 void BufferPool::give_back(std::string& buffer) noexcept {
   std::size_t capacity = buffer.capacity();
   buffer.clear();
-  if (capacity <= inline_capacity()) return;
+  if (capacity <= kInlineText) return;
   if (capacity <= kPooledCapacity && size_ < kPooledBuffers) {
     buffers_[size_++] = std::move(buffer);  // steals the storage; `buffer` is left empty, inline
     buffer.clear();
@@ -35,23 +29,25 @@ void BufferPool::give_back(std::string& buffer) noexcept {
   std::string().swap(buffer);  // too large to keep, or the pool is full: freed
 }
 
-std::string BufferPool::text(std::string_view text) {
-  if (text.size() <= inline_capacity()) return std::string(text);
+static_assert(std::string().capacity() == BufferPool::kInlineText);
+
+std::string BufferPool::pooled_text(std::string_view text) {
   std::string out;
   if (texts_size_ > 0 && text.size() <= kTextCapacity) {
-    out = std::move(texts_[--texts_size_]);
+    out.swap(texts_[--texts_size_]);  // empty, with room: append() copies, no more
   } else {
     out.reserve(text.size() < kTextCapacity ? kTextCapacity : text.size());
   }
-  out.assign(text);
+  out.append(text);
   return out;
 }
 
 void BufferPool::give_back_text(std::string& text) noexcept {
   std::size_t capacity = text.capacity();
-  if (capacity <= inline_capacity() || capacity > kTextCapacity || texts_size_ == kPooledTexts) {
+  if (capacity <= kInlineText || capacity > kTextCapacity || texts_size_ == kPooledTexts) {
     return;  // inline, too large to keep, or the pool is full: freed with its field
   }
+  text.clear();
   texts_[texts_size_++] = std::move(text);
 }
 

@@ -26,6 +26,7 @@ class BufferPool {
   static constexpr std::size_t kPooledTexts = 64;
   static constexpr std::size_t kTextCapacity = 63;  // a new pooled text's room, and the most kept
   static constexpr std::size_t kPooledFields = 16;
+  static constexpr std::size_t kInlineText = 15;  // a std::string's inline room
 
   // An empty string with room for at least `capacity` bytes (from the pool when it has one).
   std::string take(std::size_t capacity);
@@ -34,7 +35,9 @@ class BufferPool {
   void give_back(std::string& buffer) noexcept;
 
   // A copy of `text` for a header field: longer than the inline room, in a pooled string.
-  std::string text(std::string_view text);
+  std::string text(std::string_view text) {
+    return text.size() <= kInlineText ? std::string(text) : pooled_text(text);
+  }
   // An empty vector of header fields with room for a few (a response's CORS headers, Vary...).
   std::vector<HTTPHeaders::Field> take_fields();
   // Takes back the fields' vector and their long names and values; `fields` is left empty.
@@ -44,6 +47,7 @@ class BufferPool {
   std::size_t texts() const noexcept { return texts_size_; }
 
  private:
+  std::string pooled_text(std::string_view text);
   void give_back_text(std::string& text) noexcept;
 
   std::array<std::string, kPooledBuffers> buffers_;

@@ -12,7 +12,11 @@ namespace gale::web::detail {
 struct LibraryHeaders {
   // `name`: a literal without CR, LF, NUL or ':'. The value is checked as add_header() checks it.
   static void add(RequestHandler& h, std::string_view name, std::string_view value) {
-    h.add_library_header(name, value);
+    h.add_library_header(name, value, false);
+  }
+  // The same with a value that is a literal too (not checked).
+  static void add_literal(RequestHandler& h, std::string_view name, std::string_view value) {
+    h.add_library_header(name, value, true);
   }
 };
 
