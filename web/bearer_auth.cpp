@@ -2,6 +2,9 @@
 
 #include <fmt/format.h>
 
+#include <cstdint>
+#include <cstring>
+
 #include "gale/web/http_error.hpp"
 
 namespace gale::web::detail {
@@ -9,10 +12,15 @@ namespace gale::web::detail {
 std::string_view bearer_token(const RequestHandler& handler, std::string_view realm) {
   std::string_view value = handler.header("Authorization");
   // The scheme is case-insensitive (RFC 7235); the token is b64token: at least one character.
+  // "bearer " in one compare of a word: each byte OR 0x20 (A-Z to a-z; the space stays).
   constexpr std::string_view kScheme = "bearer ";
   bool bearer = value.size() > kScheme.size();
-  for (std::size_t i = 0; bearer && i < kScheme.size(); ++i) {
-    bearer = (value[i] | 0x20) == kScheme[i];
+  if (bearer) {
+    std::uint64_t word = 0;
+    std::uint64_t scheme = 0;
+    std::memcpy(&word, value.data(), kScheme.size());
+    std::memcpy(&scheme, kScheme.data(), kScheme.size());
+    bearer = (word | 0x2020202020202020) == (scheme | 0x2020202020202020);
   }
   std::string_view token = bearer ? value.substr(kScheme.size()) : std::string_view();
   while (!token.empty() && token.front() == ' ') token.remove_prefix(1);

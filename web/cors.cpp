@@ -6,6 +6,7 @@
 #include <memory>
 #include <utility>
 
+#include "gale/web/detail/library_headers.hpp"
 #include "gale/web/http_error.hpp"
 #include "gale/web/request_handler.hpp"
 
@@ -32,11 +33,12 @@ bool safelisted_header(std::string_view name) noexcept {
          iequals(name, "content-language") || iequals(name, "content-type");
 }
 
-// Adds `token` to the response's Vary unless it is there.
+// Adds `token` (a literal) to the response's Vary unless it is there.
 void add_vary(RequestHandler& h, std::string_view token) {
   auto vary = h.response_headers().get("Vary");
   if (!vary) {
-    h.add_header("Vary", std::string(token));  // the common case: no search for one to replace
+    detail::LibraryHeaders::add_literal(h, "Vary",
+                                        token);  // the common case: no search for one to replace
   } else if (vary->find(token) == std::string_view::npos) {
     h.set_header("Vary", fmt::format("{}, {}", *vary, token));
   }
@@ -72,7 +74,8 @@ class Cors final : public Middleware {
     if (!origin || !allowed(*origin)) return;
     if (h.response_headers().contains("Access-Control-Allow-Origin")) return;  // a preflight's
     allow_origin(h, *origin);
-    if (!exposed_.empty()) h.add_header("Access-Control-Expose-Headers", exposed_);
+    if (!exposed_.empty())
+      detail::LibraryHeaders::add(h, "Access-Control-Expose-Headers", exposed_);
   }
 
  private:
@@ -88,8 +91,11 @@ class Cors final : public Middleware {
 
   void allow_origin(RequestHandler& h, std::string_view origin) const {
     // Callers know that there is none yet: add, not set (no search for one to replace).
-    h.add_header("Access-Control-Allow-Origin", varies_by_origin() ? std::string(origin) : "*");
-    if (options_.allow_credentials) h.add_header("Access-Control-Allow-Credentials", "true");
+    detail::LibraryHeaders::add(h, "Access-Control-Allow-Origin",
+                                varies_by_origin() ? origin : std::string_view("*"));
+    if (options_.allow_credentials) {
+      detail::LibraryHeaders::add_literal(h, "Access-Control-Allow-Credentials", "true");
+    }
   }
 
   bool header_allowed(std::string_view name) const {

@@ -35,6 +35,8 @@ struct RateLimit::Table {
 
   // The bucket of `key`, moved to the front; a new full one (evicting the last) when unknown.
   Bucket& touch(std::string_view key, const RateLimitOptions& o, Clock::time_point now) {
+    // The client seen last comes again (a keep-alive connection, a busy client): no hashing.
+    if (!lru.empty() && lru.front().key == key) return lru.front();
     if (auto it = index.find(key); it != index.end()) {
       if (it->second != lru.begin()) lru.splice(lru.begin(), lru, it->second);
       return lru.front();

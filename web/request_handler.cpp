@@ -82,7 +82,9 @@ const std::string& last_value(const std::vector<std::pair<std::string, std::stri
 
 RequestHandler::RequestHandler() = default;
 RequestHandler::~RequestHandler() {
-  if (sink_ && request_) sink_->recycle(std::move(request_));
+  if (!sink_) return;
+  if (request_) sink_->recycle(std::move(request_));
+  if (headers_.fields().capacity() != 0) sink_->buffers().give_back(headers_.fields());
 }
 
 void RequestHandler::on_connection_close() {}
@@ -240,14 +242,37 @@ void RequestHandler::set_status(int status, std::string_view reason) {
   }
 }
 
+void RequestHandler::take_header_fields() {
+  if (sink_) headers_.fields() = sink_->buffers().take_fields();
+}
+
 void RequestHandler::set_header(std::string_view name, std::string value) {
   check_header_text(name, value);
+  make_room_for_headers();
   headers_.set(name, std::move(value));
 }
 
 void RequestHandler::add_header(std::string name, std::string value) {
   check_header_text(name, value);
+  make_room_for_headers();
   headers_.add(std::move(name), std::move(value));
+}
+
+void RequestHandler::add_library_header(std::string_view name, std::string_view value,
+                                        bool literal_value) {
+  assert(!name.empty() && !unsafe_header_text(name) && name.find(':') == name.npos);
+  assert(!literal_value || !unsafe_header_text(value));
+  if (!literal_value && unsafe_header_text(value)) check_header_text(name, value);  // throws
+  make_room_for_headers();
+  auto& fields = headers_.fields();
+  if (!sink_ || (name.size() <= detail::BufferPool::kInlineText &&
+                 value.size() <= detail::BufferPool::kInlineText)) {
+    fields.emplace_back(std::piecewise_construct, std::forward_as_tuple(name),
+                        std::forward_as_tuple(value));  // in place: no string moved
+    return;
+  }
+  detail::BufferPool& pool = sink_->buffers();
+  fields.emplace_back(pool.text(name), pool.text(value));
 }
 
 void RequestHandler::clear_header(std::string_view name) {

@@ -40,3 +40,29 @@ TEST_CASE("BufferPool is bounded in count and in size", "[buffers]") {
   CHECK(other.size() == 0);
   CHECK(small.empty());
 }
+
+TEST_CASE("BufferPool keeps the long texts and the vector of response header fields", "[buffers]") {
+  BufferPool pool;
+  CHECK(pool.text("Vary") == "Vary");  // inline: nothing pooled
+  std::vector<gale::web::HTTPHeaders::Field> fields = pool.take_fields();
+  CHECK(fields.empty());
+  CHECK(fields.capacity() >= 4);
+  const auto* room = fields.data();
+  fields.emplace_back(pool.text("Access-Control-Allow-Origin"), pool.text("http://app.example"));
+  fields.emplace_back(pool.text("Vary"), pool.text("Origin"));
+  const char* name = fields[0].first.data();
+  pool.give_back(fields);
+  CHECK(fields.empty());
+  CHECK(pool.texts() == 2);  // the two long ones; the short ones had no storage to keep
+  std::vector<gale::web::HTTPHeaders::Field> again = pool.take_fields();
+  CHECK(again.data() == room);
+  CHECK(again.empty());
+  std::string value = pool.text("http://other.example");
+  CHECK(value == "http://other.example");
+  CHECK((value.data() == name || pool.texts() == 1));
+  std::string longer(BufferPool::kTextCapacity + 1, 'z');
+  CHECK(pool.text(longer) == longer);  // too long for a pooled one: its own
+  again.emplace_back(std::string(longer), std::move(value));
+  pool.give_back(again);
+  CHECK(pool.texts() == 2);  // the long one is freed, not kept
+}

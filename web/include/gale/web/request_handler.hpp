@@ -55,6 +55,7 @@ namespace gale::web {
 class Application;
 namespace detail {
 class ResponseSink;
+struct LibraryHeaders;
 }  // namespace detail
 class WebSocketHandler;
 class EventStreamHandler;
@@ -170,6 +171,7 @@ class RequestHandler {
   friend class Application;
   friend class WebSocketHandler;
   friend class EventStreamHandler;
+  friend struct detail::LibraryHeaders;
 
   void attach(const Application& app, std::unique_ptr<HTTPServerRequest> request, PathArgs args,
               std::shared_ptr<detail::ResponseSink> sink);
@@ -180,6 +182,15 @@ class RequestHandler {
   std::string& body_buffer();
   bool body_allowed() const noexcept;
   void maybe_gzip();
+  // The first header takes a vector of fields that an earlier response gave back.
+  void make_room_for_headers() {
+    if (headers_.fields().capacity() == 0) take_header_fields();
+  }
+  void take_header_fields();
+  // A header of the library's own middleware: `name` is a literal known to be safe (not checked);
+  // so is `value` when `literal_value`, else it is checked. Both are copied into pooled strings
+  // (detail::LibraryHeaders).
+  void add_library_header(std::string_view name, std::string_view value, bool literal_value);
   // The after() of the middleware whose before() ran, once, before the head is serialized.
   void run_after_middleware();
 
