@@ -42,6 +42,8 @@ TEST_CASE("BufferPool is bounded in count and in size", "[buffers]") {
 }
 
 TEST_CASE("BufferPool keeps the long texts and the vector of response header fields", "[buffers]") {
+  // kInlineText is a std::string's own inline room (not a constant expression under clang).
+  CHECK(std::string().capacity() == BufferPool::kInlineText);
   BufferPool pool;
   CHECK(pool.text("Vary") == "Vary");  // inline: nothing pooled
   std::vector<gale::web::HTTPHeaders::Field> fields = pool.take_fields();

@@ -29,7 +29,6 @@ void BufferPool::give_back(std::string& buffer) noexcept {
   std::string().swap(buffer);  // too large to keep, or the pool is full: freed
 }
 
-static_assert(std::string().capacity() == BufferPool::kInlineText);
 
 std::string BufferPool::pooled_text(std::string_view text) {
   std::string out;
