@@ -2,6 +2,8 @@
 
 #include <utility>
 
+#include "gale/web/detail/utf8.hpp"
+
 namespace gale::web {
 
 ValidationError::ValidationError(std::vector<FieldError> errors, int status)
@@ -13,7 +15,7 @@ std::string ValidationError::summary(const std::vector<FieldError>& errors) {
   std::string out = "invalid body: ";
   if (!first.path.empty()) {
     // The pointer without its leading '/', cut short: the list has it whole.
-    std::string_view name = std::string_view(first.path).substr(1, 64);
+    std::string_view name = detail::utf8_prefix(std::string_view(first.path).substr(1), 64);
     out.append("'").append(name).append("' ");
   }
   out += first.message;

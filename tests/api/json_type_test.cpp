@@ -170,6 +170,32 @@ TEST_CASE("The summary message names the first failure and counts the others", "
         "invalid body: must be a JSON object");
 }
 
+TEST_CASE("Messages that quote the start of a client's text cut it between characters", "[types]") {
+  // Both quote at most 64 bytes: a snowman (3 bytes) straddles the 64th in each (fuzz/typed_body).
+  const std::string snowman = "\u2603";
+  const std::string name = std::string(63, 'a') + snowman;
+  std::string tag;
+  for (int i = 0; i < 22; ++i) tag += snowman;
+  try {
+    (void)decode<Item>(json{{"title", "ok"}, {name, 1}, {"tags", {tag, tag}}});
+    FAIL("decoded");
+  } catch (const ValidationError& e) {
+    CHECK_NOTHROW(json(e.message()).dump());  // strict: throws on text that is not UTF-8
+    CHECK(e.message().find("'" + std::string(63, 'a') + "' is not a field") != std::string::npos);
+    bool twice = false;
+    for (const auto& error : e.errors()) {
+      CHECK_NOTHROW(json(error.message).dump());
+      if (error.path == "/tags" && error.message.find("twice") != std::string::npos) {
+        twice = true;
+        std::string quoted;
+        for (int i = 0; i < 21; ++i) quoted += snowman;
+        CHECK(error.message == "has '" + quoted + "' twice");
+      }
+    }
+    CHECK(twice);
+  }
+}
+
 TEST_CASE("encode writes what decode reads: a round trip", "[types]") {
   Board b;
   b.owner = {"ada", 36};

@@ -5,6 +5,8 @@
 #include <algorithm>
 #include <cmath>
 
+#include "gale/web/detail/utf8.hpp"
+
 namespace gale::web::detail {
 namespace {
 
@@ -32,9 +34,12 @@ bool in_range(std::size_t n, std::optional<std::size_t> min, std::optional<std::
   return (!min || n >= *min) && (!max || n <= *max);
 }
 
+// The start of a value for a message, cut between characters.
 std::string quoted(const json& v) {
-  if (v.is_string()) return "'" + v.get_ref<const std::string&>().substr(0, 64) + "'";
-  return v.dump(-1, ' ', false, json::error_handler_t::replace).substr(0, 64);
+  if (v.is_string()) {
+    return "'" + std::string(utf8_prefix(v.get_ref<const std::string&>(), 64)) + "'";
+  }
+  return std::string(utf8_prefix(v.dump(-1, ' ', false, json::error_handler_t::replace), 64));
 }
 
 void escape_into(std::string& out, std::string_view key) {

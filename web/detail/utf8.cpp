@@ -92,4 +92,12 @@ std::string to_valid_utf8(std::string_view text) {
   return out;
 }
 
+std::string_view utf8_prefix(std::string_view text, std::size_t max_bytes) noexcept {
+  if (text.size() <= max_bytes) return text;
+  std::size_t end = max_bytes;
+  // Back off the continuation bytes (10xxxxxx) of a character cut at `end`, then its lead byte.
+  while (end > 0 && (static_cast<unsigned char>(text[end]) & 0xC0) == 0x80) --end;
+  return text.substr(0, end);
+}
+
 }  // namespace gale::web::detail

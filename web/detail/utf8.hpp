@@ -14,6 +14,10 @@ bool valid_utf8(std::string_view text) noexcept;
 // a message quoting what a client sent can always become JSON text.
 std::string to_valid_utf8(std::string_view text);
 
+// The longest start of `text` of at most `max_bytes` that does not end inside a character: a
+// message quoting the start of what a client sent quotes whole characters.
+std::string_view utf8_prefix(std::string_view text, std::size_t max_bytes) noexcept;
+
 // Validation of text that arrives in pieces (a WebSocket message, fragment by fragment): a
 // sequence may be split between two pieces. feed() is false at the first byte that cannot be part
 // of well-formed UTF-8, so a bad message fails as soon as it shows; complete() says whether the
