@@ -37,8 +37,8 @@ bool safelisted_header(std::string_view name) noexcept {
 void add_vary(RequestHandler& h, std::string_view token) {
   auto vary = h.response_headers().get("Vary");
   if (!vary) {
-    detail::LibraryHeaders::add_literal(h, "Vary",
-                                        token);  // the common case: no search for one to replace
+    // The common case: no search for one to replace.
+    detail::LibraryHeaders::add_literal(h, "Vary", token);
   } else if (vary->find(token) == std::string_view::npos) {
     h.set_header("Vary", fmt::format("{}, {}", *vary, token));
   }

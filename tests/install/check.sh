@@ -17,20 +17,18 @@ log=$scratch/log
 run() { "$@" > "$log" 2>&1 || { cat "$log"; echo "check.sh: failed: $*" >&2; exit 1; }; }
 
 build=$from
-compiler=()
-if [ "$mode" = shared ] && command -v clang++ > /dev/null; then
-  compiler=(-DCMAKE_CXX_COMPILER=clang++)
-fi
+compiler=()  # the shared check's gale and consumer: clang++ when there is one
 if [ "$mode" = shared ]; then
+  command -v clang++ > /dev/null && compiler=(-DCMAKE_CXX_COMPILER=clang++)
   build=$scratch/gale-build
-  launcher=("${compiler[@]}")
-  command -v ccache > /dev/null && launcher+=(-DCMAKE_CXX_COMPILER_LAUNCHER=ccache)
+  launcher=()
+  command -v ccache > /dev/null && launcher=(-DCMAKE_CXX_COMPILER_LAUNCHER=ccache)
   # Neither optimized nor with debug information: this build checks how the shared libraries
   # install and link. At -O2 -g it was the longest test of the suite (528 s in a clean-clone run);
   # at -O0 without -g it takes 5.5 min of CPU, and a file about 40% less than at -O2 -g1.
   run cmake -S "$from" -B "$build" -G Ninja -DCMAKE_BUILD_TYPE=Release \
     -DCMAKE_CXX_FLAGS_RELEASE="-O0 -DNDEBUG" -DBUILD_SHARED_LIBS=ON -DGALE_BUILD_TESTS=OFF \
-    -DGALE_BUILD_EXAMPLES=OFF -DGALE_BUILD_BENCH=OFF "${launcher[@]}"
+    -DGALE_BUILD_EXAMPLES=OFF -DGALE_BUILD_BENCH=OFF "${compiler[@]}" "${launcher[@]}"
   run cmake --build "$build"
 fi
 prefix=$scratch/prefix
